@@ -1,0 +1,2 @@
+//! Hyperledger Fabric chaincode shim.
+pub mod proto;

@@ -1,0 +1,57 @@
+//! Generates the Rust code for the shim's `.proto` files.
+//!
+//! The generated code is committed under `shim/src/proto/generated/`, so no
+//! user of the workspace needs a protobuf compiler. `cargo run -p protogen`
+//! rewrites it; the `drift` test regenerates into a temporary directory and
+//! fails when the committed files differ.
+
+use std::path::{Path, PathBuf};
+
+/// The `.proto` files compiled, relative to `shim/proto`.
+pub const PROTO_FILES: &[&str] = &[
+    "peer/chaincode_shim.proto",
+    "peer/chaincode.proto",
+    "peer/chaincode_event.proto",
+    "peer/proposal.proto",
+    "peer/proposal_response.proto",
+    "peer/transaction.proto",
+    "common/common.proto",
+    "common/policies.proto",
+    "msp/identities.proto",
+    "msp/msp_principal.proto",
+    "ledger/queryresult/kv_query_result.proto",
+];
+
+/// The workspace root (two levels above this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("protogen lives at <root>/tools/protogen")
+        .to_path_buf()
+}
+
+/// Where the committed generated code lives.
+pub fn committed_dir() -> PathBuf {
+    workspace_root().join("shim/src/proto/generated")
+}
+
+/// Compiles the `.proto` files and writes one Rust file per protobuf package into `out_dir`.
+pub fn generate(out_dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let proto_root = workspace_root().join("shim/proto");
+    let files: Vec<PathBuf> = PROTO_FILES.iter().map(|f| proto_root.join(f)).collect();
+    let fds = protox::compile(&files, [&proto_root])?;
+    std::fs::create_dir_all(out_dir)?;
+    tonic_prost_build::configure()
+        // `service Chaincode { rpc Connect }` would collide with the generated
+        // `connect()` constructor of the transport helpers, so leave them out.
+        .build_transport(false)
+        .build_client(true)
+        .build_server(true)
+        // Payloads are sliced out of the receive buffer instead of copied.
+        .bytes(".")
+        .emit_rerun_if_changed(false)
+        .out_dir(out_dir)
+        .compile_fds(fds)?;
+    Ok(())
+}

@@ -1,0 +1,10 @@
+//! `cargo run -p protogen`: regenerate `shim/src/proto/generated/`.
+
+fn main() {
+    let out = protogen::committed_dir();
+    if let Err(e) = protogen::generate(&out) {
+        eprintln!("protogen: {e}");
+        std::process::exit(1);
+    }
+    println!("protogen: wrote {}", out.display());
+}
