@@ -1,1 +1,4 @@
-//! placeholder
+//! Write Hyperledger Fabric smart contracts as plain Rust structs.
+
+pub mod endorsement;
+pub mod identity;

@@ -1,1 +1,3 @@
-//! placeholder
+//! A local development peer for Hyperledger Fabric chaincode.
+
+pub mod richquery;
