@@ -1,2 +1,57 @@
 //! Hyperledger Fabric chaincode shim.
+#![forbid(unsafe_code)]
+
+mod chaincode;
+mod error;
+mod keys;
+mod message;
 pub mod proto;
+pub mod session;
+mod stub;
+pub mod transport;
+
+use std::sync::Arc;
+
+pub use chaincode::{Chaincode, ERROR, ERROR_THRESHOLD, OK, Response, error, success};
+pub use error::{Error, Result};
+pub use keys::{create_composite_key, split_composite_key};
+pub use message::MessageType;
+pub use session::PeerParams;
+pub use stub::{
+    ChaincodeStub, HistoryQueryIterator, QueryIterator, QueryResponseMetadata, StateQueryIterator,
+};
+
+/// Starts a chaincode in the mode its environment selects (see
+/// [`transport::StartMode::from_sources`]) on a single-threaded runtime, and
+/// returns when the connection ends or the server is stopped.
+///
+/// ```no_run
+/// # use fabric_chaincode_shim::{Chaincode, ChaincodeStub, Response, success};
+/// struct Hello;
+/// impl Chaincode for Hello {
+///     async fn invoke(&self, _stub: &ChaincodeStub) -> Response { success("hello") }
+/// }
+///
+/// fn main() {
+///     if let Err(e) = fabric_chaincode_shim::start(Hello) {
+///         eprintln!("chaincode stopped: {e}");
+///         std::process::exit(1);
+///     }
+/// }
+/// ```
+pub fn start<C: Chaincode>(chaincode: C) -> Result<()> {
+    let mode = transport::StartMode::from_env()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Transport(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(transport::run(Arc::new(chaincode), mode))
+}
+
+/// The local MSP id of the peer (`CORE_PEER_LOCALMSPID`), as Go's `shim.GetMSPID`.
+pub fn local_mspid() -> Result<String> {
+    std::env::var("CORE_PEER_LOCALMSPID")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| Error::Config("'CORE_PEER_LOCALMSPID' is not set".into()))
+}

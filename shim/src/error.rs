@@ -1,0 +1,48 @@
+//! The shim's error type.
+
+use std::fmt;
+
+/// What can go wrong in a stub call or in the session with the peer.
+///
+/// Every stub method returns `Result<_, Error>`; nothing in the shim panics on
+/// bad input from the peer or from the chaincode.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The peer answered a request with an ERROR message; this is its text
+    /// (for example `GET_STATE failed: transaction ID: 1a2b: no ledger context`).
+    #[error("{0}")]
+    Peer(String),
+    /// The chaincode passed an argument the API rejects (an empty key, an
+    /// invalid composite-key component, ...).
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// A stub call was made after its transaction had completed.
+    #[error("transaction {txid} has already completed; its stub can no longer reach the ledger")]
+    TransactionFinished {
+        /// The transaction the stub belonged to.
+        txid: String,
+    },
+    /// The stream to the peer is gone.
+    #[error("the connection to the peer was lost")]
+    Disconnected,
+    /// The peer sent something that does not follow the protocol (a payload
+    /// that does not decode, an unexpected message type, ...).
+    #[error("protocol error: {0}")]
+    Protocol(String),
+    /// Start-up configuration is missing or unreadable (the message names the setting).
+    #[error("{0}")]
+    Config(String),
+    /// The gRPC transport failed (connect, TLS handshake, serve).
+    #[error("transport error: {0}")]
+    Transport(String),
+}
+
+impl Error {
+    pub(crate) fn decode(what: &str, err: impl fmt::Display) -> Self {
+        Error::Protocol(format!("cannot decode {what}: {err}"))
+    }
+}
+
+/// The result type of the shim.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,147 @@
+//! The link between transactions and the stream: outgoing queue, the set of
+//! running transactions and the reply each one is waiting for.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+use bytes::Bytes;
+use tokio::sync::{mpsc, oneshot};
+
+use super::PeerParams;
+use crate::error::{Error, Result};
+use crate::message::{MessageType, tx_key, type_name};
+use crate::proto::protos::ChaincodeMessage;
+
+/// A running transaction: `Some` while one of its requests waits for a reply.
+type Waiter = Option<oneshot::Sender<ChaincodeMessage>>;
+
+pub(crate) struct Link {
+    out: mpsc::Sender<ChaincodeMessage>,
+    transactions: Mutex<HashMap<String, Waiter>>,
+    params: OnceLock<PeerParams>,
+    closed: AtomicBool,
+}
+
+impl Link {
+    pub(crate) fn new(out: mpsc::Sender<ChaincodeMessage>) -> Self {
+        Link {
+            out,
+            transactions: Mutex::new(HashMap::new()),
+            params: OnceLock::new(),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    fn transactions(&self) -> MutexGuard<'_, HashMap<String, Waiter>> {
+        // The map stays consistent even if a holder panicked: every critical
+        // section is a single insert, remove or take.
+        self.transactions.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn params(&self) -> PeerParams {
+        self.params.get().copied().unwrap_or_default()
+    }
+
+    pub(crate) fn set_params(&self, params: PeerParams) {
+        let _ = self.params.set(params);
+    }
+
+    /// Sends a message to the peer.
+    pub(crate) async fn send(&self, msg: ChaincodeMessage) -> Result<()> {
+        self.out.send(msg).await.map_err(|_| Error::Disconnected)
+    }
+
+    /// Marks a transaction as running; `false` if it already is.
+    pub(crate) fn begin(&self, key: &str) -> bool {
+        let mut txs = self.transactions();
+        if txs.contains_key(key) {
+            return false;
+        }
+        txs.insert(key.to_owned(), None);
+        true
+    }
+
+    /// Forgets a transaction; a request still waiting fails.
+    pub(crate) fn end(&self, key: &str) {
+        self.transactions().remove(key);
+    }
+
+    /// Fails every waiting request and forgets every transaction.
+    pub(crate) fn shutdown(&self) {
+        self.closed.store(true, Ordering::Release);
+        self.transactions().clear();
+    }
+
+    /// Sends a request for a running transaction and waits for its RESPONSE.
+    ///
+    /// The caller guarantees that the transaction has no other request in
+    /// flight (the stub serializes its calls); the peer would silently drop a
+    /// second one.
+    pub(crate) async fn request(
+        &self,
+        key: &str,
+        ty: MessageType,
+        payload: Bytes,
+        txid: &str,
+        channel_id: &str,
+    ) -> Result<Bytes> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Error::Disconnected);
+        }
+        let (tx, rx) = oneshot::channel();
+        match self.transactions().get_mut(key) {
+            Some(waiter) => *waiter = Some(tx),
+            None => {
+                return Err(Error::TransactionFinished {
+                    txid: txid.to_owned(),
+                });
+            }
+        }
+        self.send(crate::message::frame(ty, payload, txid, channel_id))
+            .await?;
+        let reply = rx.await.map_err(|_| {
+            // The waiter was dropped: by `shutdown` (stream gone) or by `end`
+            // (the transaction completed while this call was in flight).
+            if self.closed.load(Ordering::Acquire) {
+                Error::Disconnected
+            } else {
+                Error::TransactionFinished {
+                    txid: txid.to_owned(),
+                }
+            }
+        })?;
+        match MessageType::try_from(reply.r#type) {
+            Ok(MessageType::Response) => Ok(reply.payload),
+            Ok(MessageType::Error) => Err(Error::Peer(
+                String::from_utf8_lossy(&reply.payload).into_owned(),
+            )),
+            _ => Err(Error::Protocol(format!(
+                "expected RESPONSE or ERROR to {}, got {}",
+                ty.as_str_name(),
+                type_name(reply.r#type)
+            ))),
+        }
+    }
+
+    /// Hands a RESPONSE or ERROR to the request waiting for it.
+    ///
+    /// A reply nobody waits for is logged and dropped (as the Node shim does);
+    /// ending the whole stream for it, as the Go shim does, would fail every
+    /// other transaction too.
+    pub(crate) fn route_reply(&self, msg: ChaincodeMessage) {
+        let key = tx_key(&msg.channel_id, &msg.txid);
+        let waiter = self.transactions().get_mut(&key).and_then(Option::take);
+        match waiter {
+            Some(waiter) => {
+                let _ = waiter.send(msg);
+            }
+            None => tracing::warn!(
+                txid = %msg.txid,
+                channel = %msg.channel_id,
+                "dropping {} from the peer: no request of this transaction is waiting for it",
+                type_name(msg.r#type)
+            ),
+        }
+    }
+}

@@ -1,0 +1,315 @@
+//! The handler state machine: one session per stream with the peer.
+//!
+//! ```text
+//!  chaincode                      peer
+//!     | REGISTER(ChaincodeID) ---->  |
+//!     | <------------- REGISTERED    |   created -> established
+//!     | <------ READY(AdditionalParams)  established -> ready
+//!     | <------ TRANSACTION / INIT   |   (many, concurrently)
+//!     | GET_STATE, PUT_STATE ... --> |   at most one outstanding per transaction
+//!     | <------ RESPONSE / ERROR     |
+//!     | COMPLETED(Response) -------> |
+//!     | <------ KEEPALIVE ; echo --> |   (any state)
+//! ```
+//!
+//! The session is transport-agnostic: it reads `ChaincodeMessage`s from any
+//! stream and writes them into a channel, so the same code runs over gRPC in
+//! both connection modes and over in-process channels in tests.
+
+mod link;
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use futures_util::{FutureExt, Stream, StreamExt};
+use tokio::sync::mpsc;
+
+use crate::chaincode::{Chaincode, ERROR, Response};
+use crate::error::{Error, Result};
+use crate::message::{MessageType, encode, frame, tx_key, type_name};
+use crate::proto::protos::{
+    ChaincodeAdditionalParams, ChaincodeId, ChaincodeInput, ChaincodeMessage,
+};
+use crate::stub::ChaincodeStub;
+
+pub(crate) use link::Link;
+
+/// Capacity of the outgoing message queue: enough for every in-flight
+/// transaction to have a request queued without blocking the others.
+pub(crate) const OUTGOING_CAPACITY: usize = 1024;
+
+/// What the peer offered in its READY message (Fabric 3.1 and later).
+///
+/// A peer older than 3.1 sends an empty READY; then both features are off and
+/// the stub falls back to one request per key.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PeerParams {
+    /// Maximum number of records per WRITE_BATCH_STATE, when the peer accepts write batches.
+    pub write_batch: Option<usize>,
+    /// Maximum number of keys per GET_STATE_MULTIPLE, when the peer accepts it.
+    pub get_multiple: Option<usize>,
+}
+
+/// Used when the peer enables a feature but advertises a maximum of 0.
+const DEFAULT_MAX_BATCH: usize = 100;
+
+impl PeerParams {
+    /// Reads a READY payload. An empty or undecodable payload (an older peer)
+    /// turns every optional feature off.
+    pub fn from_ready_payload(payload: &[u8]) -> Self {
+        let Ok(p) = <ChaincodeAdditionalParams as prost::Message>::decode(payload) else {
+            tracing::warn!("READY payload is not ChaincodeAdditionalParams; optional features off");
+            return Self::default();
+        };
+        let size = |max: u32| {
+            if max == 0 {
+                DEFAULT_MAX_BATCH
+            } else {
+                max as usize
+            }
+        };
+        Self {
+            write_batch: p.use_write_batch.then(|| size(p.max_size_write_batch)),
+            get_multiple: p
+                .use_get_multiple_keys
+                .then(|| size(p.max_size_get_multiple_keys)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Created,
+    Established,
+    Ready,
+}
+
+impl State {
+    fn name(self) -> &'static str {
+        match self {
+            State::Created => "created",
+            State::Established => "established",
+            State::Ready => "ready",
+        }
+    }
+}
+
+/// One session with the peer over one stream.
+pub struct Session<C> {
+    chaincode: Arc<C>,
+    link: Arc<Link>,
+    state: State,
+}
+
+impl<C: Chaincode> Session<C> {
+    /// Creates a session for chaincode `chaincode_id` and queues its REGISTER.
+    ///
+    /// Returns the session and the receiving end of its outgoing messages,
+    /// which the transport must send to the peer. REGISTER is queued before
+    /// the stream opens because the peer sends nothing until it arrives.
+    pub fn new(chaincode: Arc<C>, chaincode_id: &str) -> (Self, mpsc::Receiver<ChaincodeMessage>) {
+        let (out, rx) = mpsc::channel(OUTGOING_CAPACITY);
+        let register = ChaincodeId {
+            name: chaincode_id.to_owned(),
+            ..Default::default()
+        };
+        out.try_send(frame(MessageType::Register, encode(&register), "", ""))
+            .expect("a new channel has room for REGISTER");
+        let link = Arc::new(Link::new(out));
+        let session = Session {
+            chaincode,
+            link,
+            state: State::Created,
+        };
+        (session, rx)
+    }
+
+    /// Runs the session until the peer closes the stream or breaks the protocol.
+    ///
+    /// Returns `Err` in both cases, with a message saying which: the Go shim
+    /// also ends with an error when its stream ends, and a dialling chaincode
+    /// process exits on it.
+    pub async fn run<S>(mut self, mut inbound: S) -> Result<()>
+    where
+        S: Stream<Item = Result<ChaincodeMessage, tonic::Status>> + Unpin,
+    {
+        let result = loop {
+            match inbound.next().await {
+                Some(Ok(msg)) => {
+                    if let Err(e) = self.handle(msg).await {
+                        break Err(e);
+                    }
+                }
+                Some(Err(status)) => {
+                    break Err(Error::Transport(format!(
+                        "stream from the peer failed: {}",
+                        status.message()
+                    )));
+                }
+                None => break Err(Error::Transport("the peer closed the stream".into())),
+            }
+        };
+        // Fail every request still waiting for the peer, so that their
+        // transactions finish instead of hanging.
+        self.link.shutdown();
+        result
+    }
+
+    async fn handle(&mut self, msg: ChaincodeMessage) -> Result<()> {
+        let ty = MessageType::try_from(msg.r#type).ok();
+        if ty == Some(MessageType::Keepalive) {
+            // Echoed unchanged, in every state.
+            return self.link.send(msg).await;
+        }
+        match (self.state, ty) {
+            (State::Created, Some(MessageType::Registered)) => {
+                tracing::debug!("registered with the peer");
+                self.state = State::Established;
+                Ok(())
+            }
+            (State::Established, Some(MessageType::Ready)) => {
+                let params = PeerParams::from_ready_payload(&msg.payload);
+                tracing::info!(?params, "chaincode is ready");
+                self.link.set_params(params);
+                self.state = State::Ready;
+                Ok(())
+            }
+            (State::Ready, Some(MessageType::Transaction | MessageType::Init)) => {
+                self.start_transaction(msg).await
+            }
+            (State::Ready, Some(MessageType::Response | MessageType::Error)) => {
+                self.link.route_reply(msg);
+                Ok(())
+            }
+            (state, _) => {
+                // As the Go shim: answer with ERROR and end the stream.
+                let text = format!(
+                    "[{}] chaincode cannot handle message ({}) while in state: {}",
+                    short_txid(&msg.txid),
+                    type_name(msg.r#type),
+                    state.name()
+                );
+                tracing::error!("{text}");
+                let reply = frame(
+                    MessageType::Error,
+                    text.clone().into(),
+                    &msg.txid,
+                    &msg.channel_id,
+                );
+                let _ = self.link.send(reply).await;
+                Err(Error::Protocol(text))
+            }
+        }
+    }
+
+    async fn start_transaction(&self, msg: ChaincodeMessage) -> Result<()> {
+        let key = tx_key(&msg.channel_id, &msg.txid);
+        if !self.link.begin(&key) {
+            let text = format!(
+                "duplicate transaction ID {} on channel {}: a transaction with this ID is already running",
+                msg.txid, msg.channel_id
+            );
+            tracing::warn!("{text}");
+            let reply = frame(MessageType::Error, text.into(), &msg.txid, &msg.channel_id);
+            return self.link.send(reply).await;
+        }
+        let chaincode = Arc::clone(&self.chaincode);
+        let link = Arc::clone(&self.link);
+        tokio::spawn(execute(chaincode, link, key, msg));
+        Ok(())
+    }
+}
+
+/// Runs one transaction to completion and reports it to the peer.
+async fn execute<C: Chaincode>(
+    chaincode: Arc<C>,
+    link: Arc<Link>,
+    key: String,
+    msg: ChaincodeMessage,
+) {
+    let is_init = msg.r#type == MessageType::Init as i32;
+    let txid = msg.txid;
+    let channel_id = msg.channel_id;
+    let input = match <ChaincodeInput as prost::Message>::decode(msg.payload) {
+        Ok(input) => input,
+        Err(e) => {
+            let text = format!("failed to unmarshal input: {e}");
+            return fail(&link, &key, &txid, &channel_id, text).await;
+        }
+    };
+    let stub = match ChaincodeStub::new(
+        Arc::clone(&link),
+        key.clone(),
+        txid.clone(),
+        channel_id.clone(),
+        input,
+        msg.proposal,
+    ) {
+        Ok(stub) => stub,
+        Err(e) => {
+            let text = format!("failed to create new ChaincodeStub: {e}");
+            return fail(&link, &key, &txid, &channel_id, text).await;
+        }
+    };
+
+    let run = async {
+        if is_init {
+            chaincode.init(&stub).await
+        } else {
+            chaincode.invoke(&stub).await
+        }
+    };
+    let response = match AssertUnwindSafe(run).catch_unwind().await {
+        Ok(response) => response,
+        Err(panic) => {
+            let what = panic_message(&*panic);
+            tracing::error!(txid = %txid, "transaction panicked: {what}");
+            Response {
+                status: ERROR,
+                message: format!("transaction panicked: {what}"),
+                ..Default::default()
+            }
+        }
+    };
+
+    // Writes still buffered in a write batch go out before COMPLETED.
+    if let Err(e) = stub.finish_write_batch().await {
+        let text = format!("failed send batch: {e}");
+        return fail(&link, &key, &txid, &channel_id, text).await;
+    }
+    let event = stub.finish();
+    link.end(&key);
+    let mut completed = frame(
+        MessageType::Completed,
+        encode(&response),
+        &txid,
+        &channel_id,
+    );
+    completed.chaincode_event = event;
+    if link.send(completed).await.is_err() {
+        tracing::warn!(txid = %txid, "could not report completion: the peer is gone");
+    }
+}
+
+/// Ends a transaction with an ERROR message (a shim failure, not an application error).
+async fn fail(link: &Link, key: &str, txid: &str, channel_id: &str, text: String) {
+    tracing::error!(txid = %txid, "{text}");
+    link.end(key);
+    let _ = link
+        .send(frame(MessageType::Error, text.into(), txid, channel_id))
+        .await;
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic payload".to_owned()
+    }
+}
+
+fn short_txid(txid: &str) -> &str {
+    txid.get(..8).unwrap_or(txid)
+}
