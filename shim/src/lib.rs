@@ -4,7 +4,7 @@
 mod chaincode;
 mod error;
 mod keys;
-mod message;
+pub mod message;
 pub mod proto;
 pub mod session;
 mod stub;

@@ -1,5 +1,6 @@
 //! Building and naming `ChaincodeMessage`s: the one place that knows how a
-//! frame is put together.
+//! frame is put together. Public for peer-side implementations (the
+//! development peer, test harnesses).
 
 use bytes::Bytes;
 use prost::Message;
@@ -8,7 +9,7 @@ use crate::proto::protos::ChaincodeMessage;
 pub use crate::proto::protos::chaincode_message::Type as MessageType;
 
 /// A frame of type `ty` for transaction `txid` on `channel_id`.
-pub(crate) fn frame(
+pub fn frame(
     ty: MessageType,
     payload: Bytes,
     txid: &str,
@@ -24,7 +25,7 @@ pub(crate) fn frame(
 }
 
 /// Encodes a protobuf payload.
-pub(crate) fn encode(payload: &impl Message) -> Bytes {
+pub fn encode(payload: &impl Message) -> Bytes {
     Bytes::from(payload.encode_to_vec())
 }
 
@@ -40,7 +41,7 @@ pub fn type_name(ty: i32) -> String {
 ///
 /// Fabric concatenates the two; a separator that cannot occur in a channel
 /// name keeps `("ab", "c")` and `("a", "bc")` apart.
-pub(crate) fn tx_key(channel_id: &str, txid: &str) -> String {
+pub fn tx_key(channel_id: &str, txid: &str) -> String {
     let mut key = String::with_capacity(channel_id.len() + 1 + txid.len());
     key.push_str(channel_id);
     key.push('\u{0}');

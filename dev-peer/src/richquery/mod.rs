@@ -1,0 +1,590 @@
+//! An in-process engine for the subset of CouchDB Mango queries that Fabric's
+//! rich queries (`GetQueryResult`, `GetQueryResultWithPagination`) use.
+//!
+//! Chaincode written for a CouchDB state database can be tested against the
+//! development peer without running CouchDB. The engine is a pure library: it
+//! parses a query once ([`RichQuery::parse`]), tests single documents
+//! ([`RichQuery::matches`]) and runs over a snapshot of `(key, value)` pairs
+//! ([`RichQuery::execute`]). It performs no I/O and keeps no indexes; every
+//! query is a full scan, so it is meant for development-sized data.
+//!
+//! ```
+//! use fabric_dev_peer::richquery::{Page, RichQuery};
+//!
+//! let query = RichQuery::parse(
+//!     r#"{"selector": {"owner": "tom", "size": {"$gte": 5}}, "sort": [{"size": "desc"}], "fields": ["size"]}"#,
+//! )?;
+//! let docs: [(&str, &[u8]); 3] = [
+//!     ("asset1", br#"{"owner":"tom","size":5}"#),
+//!     ("asset2", br#"{"owner":"ann","size":9}"#),
+//!     ("asset3", br#"{"owner":"tom","size":7}"#),
+//! ];
+//! let page = query.execute(docs, Page::default())?;
+//! let keys: Vec<&str> = page.results.iter().map(|(k, _)| k.as_str()).collect();
+//! assert_eq!(keys, ["asset3", "asset1"]);
+//! assert_eq!(page.results[0].1, br#"{"size":7}"#);
+//! # Ok::<(), fabric_dev_peer::richquery::QueryError>(())
+//! ```
+//!
+//! # Query document
+//!
+//! | member | meaning here |
+//! |---|---|
+//! | `selector` | **required**; a JSON object, see below |
+//! | `sort` | array of `"field"` or `{"field": "asc" \| "desc"}`; all directions must be the same |
+//! | `limit` | non-negative integer; default: no limit (the peer applies its own caps) |
+//! | `skip` | non-negative integer; default `0` |
+//! | `fields` | array of field names (dot paths allowed) to project the returned values on |
+//! | `bookmark` | string from a previous [`QueryPage::bookmark`]; [`Page::bookmark`] wins when both are set |
+//! | `use_index`, `execution_stats`, `r`, `conflicts`, `update`, `stable`, `allow_fallback` | accepted and ignored (there are no indexes, replicas or statistics here) |
+//!
+//! Any other member is an error ([`QueryError::UnknownQueryField`]).
+//!
+//! # Selectors
+//!
+//! * **Implicit equality**: `{"owner": "tom"}`; explicit form `{"owner": {"$eq": "tom"}}`.
+//! * **Implicit `$and`**: several members in one object, at any level:
+//!   `{"owner": "tom", "age": {"$gt": 1, "$lt": 5}}`.
+//! * **Nested fields**, by dot path `{"a.b.c": 1}` or by nesting
+//!   `{"a": {"b": {"c": {"$gt": 0}}}}` (nested objects without operators are
+//!   sub-field selectors, not object equality; use `{"a": {"$eq": {...}}}` to
+//!   compare whole objects). A backslash escapes the next character of a field
+//!   name, so the JSON name `"a\\.b"` is the single field `a.b`. A path segment
+//!   that is a decimal number indexes into an array (`"tags.0"`).
+//! * **`_id`** is the ledger key, as Fabric stores the key as the CouchDB
+//!   document id. `_rev` and `~version` never exist. A member of the stored
+//!   value that is itself called `_id` is shadowed by the key.
+//! * **Combination operators** may also appear under a field, where they apply
+//!   to that field: `{"age": {"$or": [{"$lt": 1}, {"$gt": 9}]}}`.
+//!
+//! Supported operators:
+//!
+//! | operator | argument | matches when the field ... |
+//! |---|---|---|
+//! | `$and`, `$or`, `$nor` | array of selectors | all / any / none of them match |
+//! | `$not` | selector | the selector does not match (see *negation* below) |
+//! | `$eq`, `$ne` | any JSON | is equal / not equal to it (by collation, so `1` equals `1.0`) |
+//! | `$gt`, `$gte`, `$lt`, `$lte` | any JSON | compares so by collation, **across types** (below) |
+//! | `$in`, `$nin` | array | is (not) equal to one of them; an array field matches `$in` when any element does |
+//! | `$exists` | boolean | exists / does not exist |
+//! | `$type` | `"null"`, `"boolean"`, `"number"`, `"string"`, `"array"`, `"object"` | has that JSON type |
+//! | `$size` | non-negative integer | is an array of that length |
+//! | `$mod` | `[divisor, remainder]`, integers, divisor ≠ 0 | is an integer with `field % divisor == remainder` (sign of the dividend, as in Erlang) |
+//! | `$regex` | string | is a string the pattern matches anywhere (unanchored) |
+//! | `$beginsWith` | string | is a string with that prefix (CouchDB ≥ 3.4) |
+//! | `$all` | array | is an array containing every argument element (or, as in CouchDB, equal to the single array argument) |
+//! | `$elemMatch` | selector | is an array with at least one element matching it |
+//! | `$allMatch` | selector | is a non-empty array all of whose elements match it |
+//! | `$keyMapMatch` | selector | is an object with at least one key matching it |
+//!
+//! Inside `$elemMatch`, `$allMatch` and `$keyMapMatch` the selector applies to
+//! each element (or key) on its own, so operators may be used without a field:
+//! `{"scores": {"$elemMatch": {"$gte": 80, "$lt": 85}}}`.
+//!
+//! **Not supported**, each rejected with [`QueryError::UnsupportedOperator`]:
+//! `$text` (needs a text index), `$where`, `$geoWithin`, `$geoIntersects`,
+//! `$near`, `$nearSphere`, and any other `$`-name. `$regex` patterns use the
+//! Rust [`regex`] syntax rather than CouchDB's PCRE: the common syntax is the
+//! same, but look-around and back-references are rejected as invalid patterns.
+//! Indexes, partitions, `execution_stats` output and `_explain` do not exist.
+//!
+//! Stricter than CouchDB, to surface mistakes early: a `$type` name other than
+//! the six above is an error (CouchDB accepts it and matches nothing), and
+//! operator arguments are validated when the query is parsed.
+//!
+//! ## Semantics (as in CouchDB 3.x)
+//!
+//! * **Missing fields** never match a condition except `$exists: false`. In
+//!   particular `{"a": {"$ne": 1}}` and `{"a": {"$nin": [1]}}` do *not* match a
+//!   document without `a` (CouchDB documents that "`$ne` means the specified
+//!   field must exist"; MongoDB differs). A path that runs through a scalar
+//!   (`"a.b"` when `a` is `5`) or past the end of an array matches nothing, not
+//!   even `$exists: false`, as in CouchDB.
+//! * **Negation**: CouchDB rewrites `$not`/`$nor` into negated conditions
+//!   (`$lt` ↔ `$gte`, `$in` ↔ `$nin`, `$exists: b` ↔ `$exists: !b`, De Morgan for
+//!   `$and`/`$or`), so a negated condition still requires its field:
+//!   `{"$not": {"a": 1}}` matches documents whose `a` exists and is not `1`, and
+//!   `{"$not": {"a": {"$exists": true}}}` matches documents without `a`.
+//! * **Collation**: values compare in CouchDB view collation order,
+//!   `null < false < true < numbers < strings < arrays < objects`; numbers by
+//!   value, arrays element-wise, objects member-wise. Strings compare by Unicode
+//!   code point, whereas CouchDB uses ICU collation (there `"a" < "B"`, here
+//!   `"B" < "a"`): selectors and sorts on mixed-case or non-ASCII strings can
+//!   order differently on a real peer.
+//! * **Cross-type comparisons**: range operators are *not* restricted to one
+//!   JSON type; like CouchDB's matcher they use collation. `{"a": {"$gt": 5}}`
+//!   matches `6` but also `"x"`, `[]` and `{}`; `{"a": {"$lt": 5}}` matches
+//!   `null` and booleans. Add `{"$type": "number"}` to restrict a range to numbers.
+//! * **Equality is exact**: `{"tags": "red"}` does not match `{"tags": ["red"]}`
+//!   (no MongoDB-style array traversal); use `$elemMatch`, `$all` or `$in`.
+//! * **Non-object values** (binary data, or JSON that is not an object, which
+//!   Fabric stores as attachments) never match any selector, even `{}`.
+//!
+//! ## Results
+//!
+//! * **Order**: without `sort`, results are in key order. With `sort`, by the
+//!   sort fields in collation order, ties broken by key; `desc` reverses the
+//!   whole order, ties included. Documents lacking a sort field are *not*
+//!   returned: in CouchDB a sorted query must be served by an index on the sort
+//!   fields, and such an index only contains documents that have them.
+//! * **`skip` and `limit`** cut the ordered results; pagination then splits
+//!   that window into pages. (A real Fabric peer replaces the query's `limit`
+//!   with the page size in paginated queries; callers emulating that can pass a
+//!   query without `limit`.)
+//! * **Pages**: [`Page::page_size`] `0` returns everything after the bookmark.
+//!   Every page returns the bookmark of its last result, including the last
+//!   page; resuming from it returns no results and the same bookmark. A page
+//!   without results returns the bookmark it was given (empty if none).
+//! * **Bookmarks** are `base64url(JSON)` of the last result's sort values and
+//!   key, so resuming continues strictly after that position, with or without
+//!   `sort`, and stays correct when documents are added or removed between
+//!   pages. A bookmark that does not decode, or comes from a query with a
+//!   different number of sort fields, is an error ([`QueryError::InvalidBookmark`]).
+//! * **Values** are the stored bytes, unchanged, unless `fields` is given. With
+//!   `fields`, each value is a compact JSON object holding only the listed
+//!   fields that exist, nested as in the document (`"a.b"` gives
+//!   `{"a":{"b":...}}`). `_id`, `_rev` and `~version` are never part of a
+//!   returned value (Fabric strips them; the key is returned separately).
+//!   `"fields": []` returns `{}` for every result, as Fabric does. `fields`
+//!   never affects matching or sorting.
+
+mod bookmark;
+mod collate;
+mod selector;
+
+use std::cmp::Ordering;
+
+use serde_json::{Map, Value};
+
+use self::bookmark::Position;
+use self::collate::collate;
+use self::selector::{Lookup, Node};
+
+/// Top-level query members that CouchDB accepts and this engine ignores.
+const IGNORED_MEMBERS: [&str; 7] = [
+    "use_index",
+    "execution_stats",
+    "r",
+    "conflicts",
+    "update",
+    "stable",
+    "allow_fallback",
+];
+
+/// Top-level document members that never appear in projected values.
+const RESERVED_ROOT_FIELDS: [&str; 3] = ["_id", "_rev", "~version"];
+
+/// Why a rich query (or its bookmark) was rejected.
+///
+/// Messages are meant for contract developers and name the offending part.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum QueryError {
+    /// The query text is not valid JSON.
+    #[error("invalid rich query: not valid JSON: {0}")]
+    InvalidJson(String),
+    /// The query is valid JSON but not an object.
+    #[error(
+        "invalid rich query: the query must be a JSON object such as {{\"selector\": {{...}}}}"
+    )]
+    NotAnObject,
+    /// The query has no `selector` member.
+    #[error("invalid rich query: query must contain a \"selector\" field")]
+    MissingSelector,
+    /// The query has a top-level member this engine does not know.
+    #[error(
+        "invalid rich query: unknown field {0:?} (supported: \"selector\", \"sort\", \"limit\", \
+         \"skip\", \"fields\", \"bookmark\")"
+    )]
+    UnknownQueryField(String),
+    /// The selector is malformed (not an object, operator without a field, ...).
+    #[error("invalid rich query: {0}")]
+    InvalidSelector(String),
+    /// The selector uses an operator this engine does not support.
+    #[error("invalid rich query: unsupported operator {0:?}")]
+    UnsupportedOperator(String),
+    /// An operator got an argument of the wrong shape.
+    #[error("invalid rich query: bad argument for {operator:?}: {reason}")]
+    BadArgument {
+        /// The operator, e.g. `$in`.
+        operator: String,
+        /// What was expected.
+        reason: String,
+    },
+    /// A `$regex` pattern does not compile.
+    #[error("invalid rich query: invalid $regex pattern {pattern:?}: {reason}")]
+    InvalidRegex {
+        /// The pattern as given.
+        pattern: String,
+        /// The regex compiler's explanation.
+        reason: String,
+    },
+    /// A field name has an empty segment (`""`, `"a..b"`, `"a."`).
+    #[error(
+        "invalid rich query: invalid field name {0:?} (empty name or empty segment between dots)"
+    )]
+    InvalidFieldName(String),
+    /// `sort` is malformed.
+    #[error("invalid rich query: invalid \"sort\": {0}")]
+    InvalidSort(String),
+    /// `sort` mixes `asc` and `desc`.
+    #[error(
+        "invalid rich query: all \"sort\" fields must use the same direction \
+         (CouchDB does not support mixing \"asc\" and \"desc\")"
+    )]
+    MixedSortDirections,
+    /// `limit`, `skip`, `fields` or `bookmark` has the wrong type.
+    #[error("invalid rich query: invalid {name:?}: {reason}")]
+    InvalidOption {
+        /// The member name.
+        name: String,
+        /// What was expected.
+        reason: String,
+    },
+    /// A bookmark does not decode or does not belong to this query.
+    #[error("invalid bookmark {bookmark:?}: {reason}")]
+    InvalidBookmark {
+        /// The bookmark as given.
+        bookmark: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+}
+
+/// The `sort` member: field paths and one direction for all of them.
+#[derive(Debug, Clone, Default)]
+struct Sort {
+    fields: Vec<Vec<String>>,
+    descending: bool,
+}
+
+/// A parsed, validated rich query.
+///
+/// See the [module documentation](crate::richquery) for the supported subset and its semantics.
+#[derive(Debug, Clone)]
+pub struct RichQuery {
+    selector: Node,
+    sort: Sort,
+    limit: Option<usize>,
+    skip: usize,
+    fields: Option<Vec<Vec<String>>>,
+    bookmark: Option<String>,
+}
+
+/// Pagination request for [`RichQuery::execute`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Page {
+    /// Maximum number of results to return; `0` means no paging (all results).
+    pub page_size: u32,
+    /// Bookmark returned by the previous page, or empty to start from the
+    /// beginning. When non-empty it takes precedence over the query's own
+    /// `bookmark` member.
+    pub bookmark: String,
+}
+
+/// One page of query results.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueryPage {
+    /// Matching `(key, value)` pairs in query order. Values are the stored
+    /// bytes, or compact JSON projections when the query has `fields`.
+    pub results: Vec<(String, Vec<u8>)>,
+    /// Bookmark to pass in [`Page::bookmark`] to get the next page: the position
+    /// of the last result, or the bookmark given when the page is empty.
+    pub bookmark: String,
+}
+
+/// A matching document during execution.
+struct Hit<'a> {
+    key: &'a str,
+    bytes: &'a [u8],
+    doc: Value,
+    sort: Vec<Value>,
+}
+
+impl RichQuery {
+    /// Parses and validates query text such as
+    /// `{"selector": {"owner": "tom"}, "sort": ["size"], "limit": 10}`.
+    ///
+    /// All validation happens here (operators, arguments, regular expressions,
+    /// sort, fields), so [`matches`](Self::matches) cannot fail and
+    /// [`execute`](Self::execute) only fails on a bad bookmark.
+    pub fn parse(text: &str) -> Result<RichQuery, QueryError> {
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| QueryError::InvalidJson(e.to_string()))?;
+        let Value::Object(members) = value else {
+            return Err(QueryError::NotAnObject);
+        };
+        let mut query = RichQuery {
+            selector: Node::All,
+            sort: Sort::default(),
+            limit: None,
+            skip: 0,
+            fields: None,
+            bookmark: None,
+        };
+        let mut has_selector = false;
+        for (name, value) in &members {
+            match name.as_str() {
+                "selector" => {
+                    query.selector = selector::parse_selector(value)?;
+                    has_selector = true;
+                }
+                "sort" => query.sort = parse_sort(value)?,
+                "limit" => query.limit = Some(parse_count("limit", value)?),
+                "skip" => query.skip = parse_count("skip", value)?,
+                "fields" => query.fields = Some(parse_fields(value)?),
+                "bookmark" => match value {
+                    Value::String(s) => query.bookmark = Some(s.clone()).filter(|s| !s.is_empty()),
+                    _ => return Err(invalid_option("bookmark", "expected a string")),
+                },
+                other if IGNORED_MEMBERS.contains(&other) => {}
+                other => return Err(QueryError::UnknownQueryField(other.to_owned())),
+            }
+        }
+        if !has_selector {
+            return Err(QueryError::MissingSelector);
+        }
+        Ok(query)
+    }
+
+    /// Whether the document stored under `key` matches the selector.
+    ///
+    /// `doc` is the stored value parsed as JSON; values that are not JSON
+    /// objects never match. `key` is visible to the selector as `_id`.
+    pub fn matches(&self, key: &str, doc: &Value) -> bool {
+        doc.is_object()
+            && selector::eval(
+                &self.selector,
+                doc,
+                Some(&Value::String(key.to_owned())),
+                false,
+            )
+    }
+
+    /// Runs the query over `(key, value bytes)` pairs, normally a snapshot of a
+    /// namespace in ascending key order (other orders are sorted first).
+    ///
+    /// Values that are not JSON objects are skipped. Matching documents are
+    /// ordered (by `sort`, else by key), cut by `skip`/`limit`, and the page
+    /// after the bookmark (from `page`, else from the query) is returned, at
+    /// most `page.page_size` results when that is non-zero.
+    ///
+    /// # Errors
+    ///
+    /// [`QueryError::InvalidBookmark`] if the bookmark does not decode or was
+    /// produced by a query with a different sort.
+    pub fn execute<'a, I>(&self, docs: I, page: Page) -> Result<QueryPage, QueryError>
+    where
+        I: IntoIterator<Item = (&'a str, &'a [u8])>,
+    {
+        let given_bookmark = if page.bookmark.is_empty() {
+            self.bookmark.clone().unwrap_or_default()
+        } else {
+            page.bookmark
+        };
+        let resume = if given_bookmark.is_empty() {
+            None
+        } else {
+            Some(bookmark::decode(&given_bookmark, self.sort.fields.len())?)
+        };
+
+        let mut hits = Vec::new();
+        for (key, bytes) in docs {
+            let Ok(doc) = serde_json::from_slice::<Value>(bytes) else {
+                continue;
+            };
+            if !self.matches(key, &doc) {
+                continue;
+            }
+            let Some(sort) = self.sort_values(key, &doc) else {
+                continue;
+            };
+            hits.push(Hit {
+                key,
+                bytes,
+                doc,
+                sort,
+            });
+        }
+        // Already sorted in the common unsorted case; the sort is then linear.
+        hits.sort_by(|a, b| self.order(&a.sort, a.key, &b.sort, b.key));
+
+        let start = self.skip.min(hits.len());
+        let end = self.limit.map_or(hits.len(), |limit| {
+            start.saturating_add(limit).min(hits.len())
+        });
+        let window = &hits[start..end];
+        let from = resume.as_ref().map_or(0, |pos| {
+            window.partition_point(|h| {
+                self.order(&h.sort, h.key, &pos.sort, &pos.key) != Ordering::Greater
+            })
+        });
+        let rest = &window[from..];
+        let count = match page.page_size {
+            0 => rest.len(),
+            size => rest.len().min(usize::try_from(size).unwrap_or(usize::MAX)),
+        };
+        let selected = &rest[..count];
+
+        let bookmark = match selected.last() {
+            Some(last) => bookmark::encode(&Position {
+                sort: last.sort.clone(),
+                key: last.key.to_owned(),
+            }),
+            None => given_bookmark,
+        };
+        let results = selected
+            .iter()
+            .map(|h| (h.key.to_owned(), self.value_bytes(h)))
+            .collect();
+        Ok(QueryPage { results, bookmark })
+    }
+
+    /// The document's values for the sort fields, or `None` if one is missing.
+    fn sort_values(&self, key: &str, doc: &Value) -> Option<Vec<Value>> {
+        if self.sort.fields.is_empty() {
+            return Some(Vec::new());
+        }
+        let id = Value::String(key.to_owned());
+        self.sort
+            .fields
+            .iter()
+            .map(|path| match selector::lookup_root(doc, &id, path) {
+                Lookup::Found(v) => Some(v.clone()),
+                Lookup::NotFound | Lookup::BadPath => None,
+            })
+            .collect()
+    }
+
+    /// Query order: sort values by collation, then key; all reversed for `desc`.
+    fn order(&self, a_sort: &[Value], a_key: &str, b_sort: &[Value], b_key: &str) -> Ordering {
+        let ord = a_sort
+            .iter()
+            .zip(b_sort)
+            .map(|(a, b)| collate(a, b))
+            .find(|o| *o != Ordering::Equal)
+            .unwrap_or(Ordering::Equal)
+            .then_with(|| a_key.cmp(b_key));
+        if self.sort.descending {
+            ord.reverse()
+        } else {
+            ord
+        }
+    }
+
+    /// The bytes returned for a hit: the original value, or its projection.
+    fn value_bytes(&self, hit: &Hit<'_>) -> Vec<u8> {
+        let Some(fields) = &self.fields else {
+            return hit.bytes.to_vec();
+        };
+        let mut out = Value::Object(Map::new());
+        for path in fields {
+            if RESERVED_ROOT_FIELDS.contains(&path[0].as_str()) {
+                continue;
+            }
+            if let Lookup::Found(v) = selector::lookup(&hit.doc, path) {
+                insert_path(&mut out, path, v.clone());
+            }
+        }
+        serde_json::to_vec(&out).expect("JSON values always serialize")
+    }
+}
+
+/// Sets `value` at `path` below `target`, creating objects for missing members
+/// (CouchDB's `mango_doc:set_field`).
+fn insert_path(target: &mut Value, path: &[String], value: Value) {
+    let Some((first, rest)) = path.split_first() else {
+        return;
+    };
+    match target {
+        Value::Object(members) => {
+            if rest.is_empty() {
+                members.insert(first.clone(), value);
+            } else {
+                let child = members
+                    .entry(first.clone())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                insert_path(child, rest, value);
+            }
+        }
+        Value::Array(items) => {
+            if let Some(slot) = first.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                if rest.is_empty() {
+                    *slot = value;
+                } else {
+                    insert_path(slot, rest, value);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn invalid_option(name: &str, reason: &str) -> QueryError {
+    QueryError::InvalidOption {
+        name: name.to_owned(),
+        reason: reason.to_owned(),
+    }
+}
+
+fn parse_count(name: &str, value: &Value) -> Result<usize, QueryError> {
+    value
+        .as_u64()
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| invalid_option(name, "expected a non-negative integer"))
+}
+
+fn parse_fields(value: &Value) -> Result<Vec<Vec<String>>, QueryError> {
+    let Value::Array(items) = value else {
+        return Err(invalid_option("fields", "expected an array of field names"));
+    };
+    items
+        .iter()
+        .map(|item| match item {
+            Value::String(name) => selector::parse_path(name),
+            _ => Err(invalid_option(
+                "fields",
+                "every element must be a field name string",
+            )),
+        })
+        .collect()
+}
+
+fn parse_sort(value: &Value) -> Result<Sort, QueryError> {
+    let Value::Array(items) = value else {
+        return Err(QueryError::InvalidSort(
+            "expected an array such as [\"field\"] or [{\"field\": \"desc\"}]".to_owned(),
+        ));
+    };
+    let mut sort = Sort::default();
+    let mut direction: Option<bool> = None;
+    for item in items {
+        let (name, descending) = match item {
+            Value::String(name) => (name, false),
+            Value::Object(members) if members.len() == 1 => {
+                let (name, dir) = members.iter().next().expect("one member");
+                match dir.as_str() {
+                    Some("asc") => (name, false),
+                    Some("desc") => (name, true),
+                    _ => {
+                        return Err(QueryError::InvalidSort(format!(
+                            "the direction of {name:?} must be \"asc\" or \"desc\", found {dir}"
+                        )));
+                    }
+                }
+            }
+            other => {
+                return Err(QueryError::InvalidSort(format!(
+                    "each element must be \"field\" or {{\"field\": \"asc\"|\"desc\"}}, found {other}"
+                )));
+            }
+        };
+        if direction.is_some_and(|d| d != descending) {
+            return Err(QueryError::MixedSortDirections);
+        }
+        direction = Some(descending);
+        sort.fields.push(selector::parse_path(name)?);
+    }
+    sort.descending = direction.unwrap_or(false);
+    Ok(sort)
+}
