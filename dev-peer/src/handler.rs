@@ -2,7 +2,7 @@
 //! and the ledger requests of each transaction.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
@@ -48,6 +48,33 @@ struct Handler {
     transactions: Mutex<HashMap<String, Arc<TxContext>>>,
     registry: Weak<dyn Registry>,
     closed: AtomicBool,
+    stats: Stats,
+}
+
+/// Counts of what a chaincode sent, for tests and benchmarks.
+#[derive(Default)]
+struct Stats {
+    received: [AtomicU64; 32],
+    largest_write_batch: AtomicU64,
+    largest_get_multiple: AtomicU64,
+}
+
+/// A snapshot of what a chaincode sent on its stream.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MessageStats {
+    /// Messages received, by type.
+    pub received: std::collections::BTreeMap<String, u64>,
+    /// Most records in one WRITE_BATCH_STATE.
+    pub largest_write_batch: u64,
+    /// Most keys in one GET_STATE_MULTIPLE.
+    pub largest_get_multiple: u64,
+}
+
+impl MessageStats {
+    /// How many messages of `ty` were received.
+    pub fn count(&self, ty: MessageType) -> u64 {
+        self.received.get(ty.as_str_name()).copied().unwrap_or(0)
+    }
 }
 
 /// A transaction running on one chaincode.
@@ -165,6 +192,7 @@ impl ChaincodeHandle {
                 transactions: Mutex::new(HashMap::new()),
                 registry,
                 closed: AtomicBool::new(false),
+                stats: Stats::default(),
             }),
         };
         tracing::info!(chaincode = %handle.inner.name, %remote, "chaincode registered");
@@ -188,6 +216,25 @@ impl ChaincodeHandle {
     /// Whether the stream has ended.
     pub fn is_closed(&self) -> bool {
         self.inner.closed.load(Ordering::Acquire)
+    }
+
+    /// What the chaincode has sent so far.
+    pub fn stats(&self) -> MessageStats {
+        let stats = &self.inner.stats;
+        let received = stats
+            .received
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| {
+                let n = n.load(Ordering::Relaxed);
+                (n > 0).then(|| (type_name(i as i32), n))
+            })
+            .collect();
+        MessageStats {
+            received,
+            largest_write_batch: stats.largest_write_batch.load(Ordering::Relaxed),
+            largest_get_multiple: stats.largest_get_multiple.load(Ordering::Relaxed),
+        }
     }
 
     /// Sends a raw message to the chaincode (for fault tests).
@@ -271,6 +318,12 @@ impl ChaincodeHandle {
                     break;
                 }
             };
+            if let Some(counter) = usize::try_from(msg.r#type)
+                .ok()
+                .and_then(|i| self.inner.stats.received.get(i))
+            {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
             match MessageType::try_from(msg.r#type) {
                 Ok(MessageType::Completed | MessageType::Error) => self.complete(msg),
                 Ok(MessageType::Keepalive) => {}
@@ -397,6 +450,10 @@ impl ChaincodeHandle {
             MessageType::GetStateMultiple => {
                 let req: GetStateMultiple = decode(payload)?;
                 private_in_init(&req.collection)?;
+                self.inner
+                    .stats
+                    .largest_get_multiple
+                    .fetch_max(req.keys.len() as u64, Ordering::Relaxed);
                 let sim = ctx.simulation();
                 let values = req
                     .keys
@@ -452,6 +509,10 @@ impl ChaincodeHandle {
             }
             MessageType::WriteBatchState => {
                 let req: WriteBatchState = decode(payload)?;
+                self.inner
+                    .stats
+                    .largest_write_batch
+                    .fetch_max(req.rec.len() as u64, Ordering::Relaxed);
                 let mut sim = ctx.simulation();
                 for rec in req.rec {
                     private_in_init(&rec.collection)?;

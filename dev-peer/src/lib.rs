@@ -21,7 +21,7 @@ pub use connection::{
     ClientTls, Connection, RegisterServer, ServerTls, dial_chaincode, in_process,
 };
 pub use error::{PeerError, Result};
-pub use handler::ChaincodeHandle;
+pub use handler::{ChaincodeHandle, MessageStats};
 pub use identity::{DevIdentity, IdentitySpec};
 pub use ledger::Ledger;
 pub use peer::{CommittedEvent, DevPeer, Invocation, Mode, PeerConfig, TxOutcome};

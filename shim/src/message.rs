@@ -9,12 +9,7 @@ use crate::proto::protos::ChaincodeMessage;
 pub use crate::proto::protos::chaincode_message::Type as MessageType;
 
 /// A frame of type `ty` for transaction `txid` on `channel_id`.
-pub fn frame(
-    ty: MessageType,
-    payload: Bytes,
-    txid: &str,
-    channel_id: &str,
-) -> ChaincodeMessage {
+pub fn frame(ty: MessageType, payload: Bytes, txid: &str, channel_id: &str) -> ChaincodeMessage {
     ChaincodeMessage {
         r#type: ty as i32,
         payload,
