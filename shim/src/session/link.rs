@@ -52,6 +52,16 @@ impl Link {
         self.out.send(msg).await.map_err(|_| Error::Disconnected)
     }
 
+    /// Waits (at most `limit`) until the transport has taken every queued message.
+    pub(crate) async fn flushed(&self, limit: std::time::Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.out.capacity() < self.out.max_capacity()
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
     /// Marks a transaction as running; `false` if it already is.
     pub(crate) fn begin(&self, key: &str) -> bool {
         let mut txs = self.transactions();

@@ -38,6 +38,10 @@ pub(crate) use link::Link;
 /// transaction to have a request queued without blocking the others.
 pub(crate) const OUTGOING_CAPACITY: usize = 1024;
 
+/// How long a session that ends on a protocol error waits for its last
+/// message to reach the peer.
+const GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// What the peer offered in its READY message (Fabric 3.1 and later).
 ///
 /// A peer older than 3.1 sends an empty READY; then both features are off and
@@ -137,6 +141,14 @@ impl<C: Chaincode> Session<C> {
             match inbound.next().await {
                 Some(Ok(msg)) => {
                     if let Err(e) = self.handle(msg).await {
+                        // Let the ERROR just queued reach the peer before the
+                        // stream goes away: wait for the transport to take it,
+                        // then give the peer a moment to close its side.
+                        self.link.flushed(GRACE).await;
+                        let _ = tokio::time::timeout(GRACE, async {
+                            while inbound.next().await.is_some() {}
+                        })
+                        .await;
                         break Err(e);
                     }
                 }

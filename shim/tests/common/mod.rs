@@ -11,6 +11,8 @@ use fabric_chaincode_shim::transport::{ChaincodeServer, DialConfig, ServeConfig}
 use fabric_chaincode_shim::{Chaincode, ChaincodeStub, Response, error, success};
 use fabric_dev_peer::{DevPeer, Invocation, Ledger, PeerConfig, RegisterServer, TxOutcome};
 
+static LEAKED: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
 /// Exercises the stub; every function answers with text that tests assert on.
 pub struct Probe;
 
@@ -338,6 +340,24 @@ impl Probe {
                     stub.is_init(),
                 ))
             }
+            "params" => {
+                let params = stub.peer_params();
+                text(format!(
+                    "{:?},{:?}",
+                    params.write_batch, params.get_multiple
+                ))
+            }
+            "leak" => {
+                // Keeps the stub past the end of its transaction.
+                let leaked = stub.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    let result = leaked.get_state("k").await;
+                    *LEAKED.lock().unwrap() = Some(format!("{result:?}"));
+                });
+                text(String::new())
+            }
+            "leak_result" => text(LEAKED.lock().unwrap().clone().unwrap_or_default()),
             "panic" => panic!("probe was asked to panic"),
             "error" => Ok(error(p[0])),
             "slow" => {
