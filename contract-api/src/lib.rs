@@ -14,6 +14,8 @@ pub mod identity;
 mod logging;
 pub mod metadata;
 mod override_file;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use chaincode::ContractChaincode;
 pub use context::{Context, TransactionContext};

@@ -24,4 +24,6 @@ pub use error::{PeerError, Result};
 pub use handler::{ChaincodeHandle, MessageStats};
 pub use identity::{DevIdentity, IdentitySpec};
 pub use ledger::Ledger;
+#[doc(hidden)]
+pub use prost_types as __prost_types;
 pub use peer::{CommittedEvent, DevPeer, Invocation, Mode, PeerConfig, TxOutcome};

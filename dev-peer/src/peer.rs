@@ -96,6 +96,10 @@ pub struct Invocation {
     pub init: bool,
     /// Creator (an encoded `SerializedIdentity`); the peer's development identity when `None`.
     pub creator: Option<Bytes>,
+    /// Transaction id; computed from nonce and creator as Fabric does when `None`.
+    pub txid: Option<String>,
+    /// Client timestamp of the proposal; the current time when `None`.
+    pub timestamp: Option<prost_types::Timestamp>,
 }
 
 impl Invocation {
@@ -111,7 +115,29 @@ impl Invocation {
             transient: HashMap::new(),
             init: false,
             creator: None,
+            txid: None,
+            timestamp: None,
         }
+    }
+
+    /// A call with raw byte arguments.
+    pub fn with_args(chaincode: &str, args: Vec<Bytes>) -> Self {
+        Invocation {
+            args,
+            ..Invocation::new::<&str>(chaincode, &[])
+        }
+    }
+
+    /// Uses this transaction id.
+    pub fn with_txid(mut self, txid: &str) -> Self {
+        self.txid = Some(txid.to_owned());
+        self
+    }
+
+    /// Uses this proposal timestamp.
+    pub fn with_timestamp(mut self, timestamp: prost_types::Timestamp) -> Self {
+        self.timestamp = Some(timestamp);
+        self
     }
 
     /// Adds a transient value.
@@ -152,6 +178,28 @@ pub struct TxOutcome {
     pub writes: WriteSet,
     /// Whether its writes were committed.
     pub committed: bool,
+}
+
+impl TxOutcome {
+    /// The response status.
+    pub fn status(&self) -> i32 {
+        self.response.status
+    }
+
+    /// The response message (empty on success).
+    pub fn message(&self) -> &str {
+        &self.response.message
+    }
+
+    /// The response payload.
+    pub fn payload(&self) -> &Bytes {
+        &self.response.payload
+    }
+
+    /// The response payload as text (invalid UTF-8 replaced).
+    pub fn payload_text(&self) -> String {
+        String::from_utf8_lossy(&self.response.payload).into_owned()
+    }
 }
 
 /// An event of a committed transaction.
@@ -370,7 +418,7 @@ impl DevPeer {
             .creator
             .clone()
             .unwrap_or_else(|| self.core.identity.creator());
-        let timestamp = now();
+        let timestamp = invocation.timestamp.unwrap_or_else(now);
         let (txid, proposal) =
             self.proposal(&channel, handle.name(), &invocation, &creator, timestamp);
         let simulation = Arc::new(Mutex::new(self.core.new_simulation(&channel, &txid, false)));
