@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cli;
 pub mod connection;
 mod error;
 mod handler;
@@ -24,6 +25,6 @@ pub use error::{PeerError, Result};
 pub use handler::{ChaincodeHandle, MessageStats};
 pub use identity::{DevIdentity, IdentitySpec};
 pub use ledger::Ledger;
+pub use peer::{CommittedEvent, DevPeer, Invocation, Mode, PeerConfig, TxOutcome};
 #[doc(hidden)]
 pub use prost_types as __prost_types;
-pub use peer::{CommittedEvent, DevPeer, Invocation, Mode, PeerConfig, TxOutcome};
