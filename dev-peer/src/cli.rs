@@ -119,6 +119,420 @@ pub fn show_key(key: &str) -> String {
         .replace('\u{10FFFF}', "\\U0010FFFF")
 }
 
+// ----- the command line (feature `cli`) -----
+
+#[cfg(feature = "cli")]
+pub use self::command::{main, run};
+
+#[cfg(feature = "cli")]
+mod command {
+    use std::path::{Path, PathBuf};
+    use std::process::ExitCode;
+    use std::time::Duration;
+
+    use clap::{Args, Parser, Subcommand};
+
+    use super::{failure, invoke_result, parse_ctor, parse_transient, show_key, succeeded};
+    use crate::{DevPeer, Invocation, Ledger, Mode, PeerConfig, RegisterServer};
+
+    /// Where command output goes.
+    type Out<'a> = dyn std::io::Write + Send + 'a;
+
+    macro_rules! outln {
+    ($out:expr, $($arg:tt)*) => {{
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
+    /// The `fabric-dev-peer` program: parses the process arguments, prints to
+    /// stdout and stderr, returns the exit code.
+    pub fn main() -> ExitCode {
+        let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into());
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .try_init();
+        let runtime = match tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt,
+            Err(e) => {
+                eprintln!("Error: cannot start the runtime: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let mut stdout = std::io::stdout();
+        match runtime.block_on(run(std::env::args(), &mut stdout)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(line) => {
+                eprintln!("{line}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+
+    /// Runs one command line (the first item is the program name), writing its
+    /// output to `out`; `Err` is the one-line error to print.
+    pub async fn run(
+        args: impl IntoIterator<Item = String>,
+        out: &mut Out<'_>,
+    ) -> Result<(), String> {
+        let cli = match Cli::try_parse_from(args) {
+            Ok(cli) => cli,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
+                ) =>
+            {
+                let _ = write!(out, "{e}");
+                return Ok(());
+            }
+            Err(e) => return Err(e.to_string().trim_end().to_owned()),
+        };
+        dispatch(cli, out).await
+    }
+
+    #[derive(Parser)]
+    #[command(
+        name = "fabric-dev-peer",
+        version,
+        about = "A local development peer for Hyperledger Fabric chaincode"
+    )]
+    struct Cli {
+        /// Where the ledger is kept between runs.
+        #[arg(long, global = true, default_value = ".dev-peer")]
+        data_dir: PathBuf,
+        /// Channel name.
+        #[arg(short = 'C', long, global = true, default_value = "mychannel")]
+        channel: String,
+        /// Largest write batch offered to chaincodes in READY (0: do not offer write batches).
+        #[arg(long, global = true, default_value_t = 1000)]
+        write_batch: u32,
+        /// Most keys per GET_STATE_MULTIPLE offered in READY (0: do not offer it).
+        #[arg(long, global = true, default_value_t = 1000)]
+        get_multiple: u32,
+        #[command(subcommand)]
+        command: Command,
+    }
+
+    #[derive(Subcommand)]
+    enum Command {
+        /// Submits a transaction: simulates it and commits its writes when it succeeds.
+        Invoke(Call),
+        /// Evaluates a transaction: simulates it and prints its result.
+        Query(Call),
+        /// Prints the chaincode's contract metadata (`org.hyperledger.fabric:GetMetadata`).
+        Metadata(Target),
+        /// Prints the committed state of the channel.
+        State {
+            /// Only this chaincode's namespace.
+            #[arg(short = 'n', long)]
+            name: Option<String>,
+        },
+        /// Runs the invocations of a script file: lines `invoke <-c JSON>` or `query <-c JSON>`.
+        Script {
+            /// The script.
+            file: PathBuf,
+            #[command(flatten)]
+            target: Target,
+        },
+        /// Builds the asset-transfer-basic example and runs its demo script against a persistent ledger.
+        Demo,
+    }
+
+    #[derive(Args)]
+    struct Target {
+        /// Chaincode name.
+        #[arg(short = 'n', long)]
+        name: String,
+        /// Chaincode executable to start; it dials this peer as the real peer starts chaincode.
+        #[arg(long, conflicts_with = "connect")]
+        chaincode: Option<PathBuf>,
+        /// Address of a chaincode-as-a-service server to dial instead.
+        #[arg(long)]
+        connect: Option<String>,
+    }
+
+    #[derive(Args)]
+    struct Call {
+        #[command(flatten)]
+        target: Target,
+        /// Constructor message: '{"Args":["CreateAsset","asset1"]}' or '{"function":"CreateAsset","Args":["asset1"]}'.
+        #[arg(short = 'c', long = "ctor")]
+        ctor: String,
+        /// Transient data: a JSON object of base64 values.
+        #[arg(long)]
+        transient: Option<String>,
+    }
+
+    /// A running peer with the chaincode attached (and its process, if started here).
+    struct Session {
+        peer: DevPeer,
+        name: String,
+        channel: String,
+        _child: Option<tokio::process::Child>,
+    }
+
+    impl Cli {
+        fn config(&self) -> PeerConfig {
+            PeerConfig {
+                write_batch: (self.write_batch > 0).then_some(self.write_batch),
+                get_multiple: (self.get_multiple > 0).then_some(self.get_multiple),
+                channel: self.channel.clone(),
+                ..PeerConfig::default()
+            }
+        }
+
+        fn peer(&self) -> Result<DevPeer, String> {
+            let ledger = Ledger::open(&self.data_dir).map_err(|e| format!("Error: {e}"))?;
+            DevPeer::new(ledger, self.config()).map_err(|e| format!("Error: {e}"))
+        }
+
+        async fn session(&self, target: &Target) -> Result<Session, String> {
+            let peer = self.peer()?;
+            let child = match (&target.chaincode, &target.connect) {
+                (Some(path), _) => Some(start_chaincode(&peer, path, &target.name).await?),
+                (None, Some(address)) => {
+                    peer.connect(address, None).await.map_err(|e| {
+                        format!(
+                            "Error: chaincode {} is not reachable at {address}: {e}",
+                            target.name
+                        )
+                    })?;
+                    None
+                }
+                (None, None) => {
+                    return Err(format!(
+                        "Error: chaincode {} is not connected: give --chaincode <executable> or --connect <address>",
+                        target.name
+                    ));
+                }
+            };
+            Ok(Session {
+                peer,
+                name: target.name.clone(),
+                channel: self.channel.clone(),
+                _child: child,
+            })
+        }
+    }
+
+    async fn start_chaincode(
+        peer: &DevPeer,
+        path: &Path,
+        name: &str,
+    ) -> Result<tokio::process::Child, String> {
+        let server = RegisterServer::bind("127.0.0.1:0", None)
+            .await
+            .map_err(|e| format!("Error: {e}"))?;
+        let address = server.local_addr().to_string();
+        peer.serve(server);
+        let mut child = tokio::process::Command::new(path)
+            .arg("--peer.address")
+            .arg(&address)
+            .env("CORE_CHAINCODE_ID_NAME", format!("{name}:dev"))
+            .env("CORE_PEER_TLS_ENABLED", "false")
+            .env("CORE_PEER_LOCALMSPID", &peer.identity().mspid)
+            .env(
+                "CORE_CHAINCODE_LOGGING_LEVEL",
+                std::env::var("CORE_CHAINCODE_LOGGING_LEVEL").unwrap_or_else(|_| "WARNING".into()),
+            )
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("Error: cannot start chaincode {}: {e}", path.display()))?;
+        tokio::select! {
+            registered = peer.wait_for(name, Duration::from_secs(30)) => {
+                registered.map_err(|_| format!("Error: chaincode {} did not connect within 30 s", path.display()))?;
+            }
+            status = child.wait() => {
+                return Err(format!(
+                    "Error: chaincode {} exited before connecting ({})",
+                    path.display(),
+                    status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string())
+                ));
+            }
+        }
+        Ok(child)
+    }
+
+    impl Session {
+        async fn call(
+            &self,
+            out: &mut Out<'_>,
+            action: &str,
+            ctor: &str,
+            transient: Option<&str>,
+        ) -> Result<(), String> {
+            let args = parse_ctor(ctor).map_err(|e| format!("Error: {e}"))?;
+            let mut invocation = Invocation::new(&self.name, &args).on_channel(&self.channel);
+            if let Some(t) = transient {
+                invocation.transient = parse_transient(t).map_err(|e| format!("Error: {e}"))?;
+            }
+            let mode = if action == "invoke" {
+                Mode::Submit
+            } else {
+                Mode::Evaluate
+            };
+            let outcome = self
+                .peer
+                .execute(invocation, mode)
+                .await
+                .map_err(|e| format!("Error: {e}"))?;
+            if !succeeded(&outcome) {
+                return Err(failure(action, &outcome));
+            }
+            if mode == Mode::Submit {
+                outln!(out, "{}", invoke_result(&outcome));
+                if let Some(event) = &outcome.event {
+                    outln!(
+                        out,
+                        "Event: {} payload:{:?}",
+                        event.event_name,
+                        String::from_utf8_lossy(&event.payload)
+                    );
+                }
+            } else {
+                outln!(
+                    out,
+                    "{}",
+                    String::from_utf8_lossy(&outcome.response.payload)
+                );
+            }
+            Ok(())
+        }
+
+        async fn metadata(&self, out: &mut Out<'_>) -> Result<(), String> {
+            let invocation = Invocation::new(&self.name, &["org.hyperledger.fabric:GetMetadata"])
+                .on_channel(&self.channel);
+            let outcome = self
+                .peer
+                .evaluate(invocation)
+                .await
+                .map_err(|e| format!("Error: {e}"))?;
+            if !succeeded(&outcome) {
+                return Err(failure("query", &outcome));
+            }
+            let value: serde_json::Value = serde_json::from_slice(&outcome.response.payload)
+                .map_err(|e| format!("Error: GetMetadata did not return JSON: {e}"))?;
+            outln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
+            Ok(())
+        }
+
+        async fn script(&self, out: &mut Out<'_>, file: &Path) -> Result<(), String> {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| format!("Error: cannot read {}: {e}", file.display()))?;
+            for (number, line) in text.lines().enumerate() {
+                let line = line.trim();
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                let (action, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+                if action != "invoke" && action != "query" {
+                    return Err(format!(
+                        "Error: {}:{}: expected `invoke` or `query`, got {action:?}",
+                        file.display(),
+                        number + 1
+                    ));
+                }
+                outln!(out, "> {action} {}", rest.trim());
+                if let Err(line) = self.call(out, action, rest.trim(), None).await {
+                    outln!(out, "{line}");
+                }
+            }
+            Ok(())
+        }
+    }
+
+    async fn dispatch(cli: Cli, out: &mut Out<'_>) -> Result<(), String> {
+        match &cli.command {
+            Command::Invoke(call) => {
+                let session = cli.session(&call.target).await?;
+                session
+                    .call(out, "invoke", &call.ctor, call.transient.as_deref())
+                    .await
+            }
+            Command::Query(call) => {
+                let session = cli.session(&call.target).await?;
+                session
+                    .call(out, "query", &call.ctor, call.transient.as_deref())
+                    .await
+            }
+            Command::Metadata(target) => cli.session(target).await?.metadata(out).await,
+            Command::State { name } => {
+                let peer = cli.peer()?;
+                let entries = peer
+                    .ledger()
+                    .dump(&cli.channel)
+                    .map_err(|e| format!("Error: {e}"))?;
+                for (space, key, value) in entries {
+                    if name.as_ref().is_some_and(|n| *n != space.namespace) {
+                        continue;
+                    }
+                    let place = if space.collection.is_empty() {
+                        space.namespace.clone()
+                    } else {
+                        format!("{}/{}", space.namespace, space.collection)
+                    };
+                    outln!(
+                        out,
+                        "{place} {} = {}",
+                        show_key(&key),
+                        String::from_utf8_lossy(&value)
+                    );
+                }
+                Ok(())
+            }
+            Command::Script { file, target } => cli.session(target).await?.script(out, file).await,
+            Command::Demo => demo(&cli, out).await,
+        }
+    }
+
+    /// Builds the asset-transfer-basic example and runs its demo script.
+    async fn demo(cli: &Cli, out: &mut Out<'_>) -> Result<(), String> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .ok_or("Error: cannot locate the workspace")?
+            .to_path_buf();
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        outln!(out, "Building examples/asset-transfer-basic ...");
+        let status = std::process::Command::new(&cargo)
+            .args(["build", "-q", "-p", "asset-transfer-basic"])
+            .current_dir(&root)
+            .status()
+            .map_err(|e| format!("Error: cannot run {cargo}: {e}"))?;
+        if !status.success() {
+            return Err("Error: building asset-transfer-basic failed".into());
+        }
+        let target_dir = std::env::var("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| root.join("target"));
+        let binary = target_dir.join("debug").join("asset-transfer-basic");
+        let target = Target {
+            name: "basic".into(),
+            chaincode: Some(binary),
+            connect: None,
+        };
+        outln!(
+            out,
+            "Ledger: {} (kept between runs; delete it to start over)",
+            std::fs::canonicalize(&cli.data_dir)
+                .unwrap_or(cli.data_dir.clone())
+                .display()
+        );
+        let session = cli.session(&target).await?;
+        session
+            .script(out, &root.join("examples/asset-transfer-basic/demo.script"))
+            .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
