@@ -11,7 +11,9 @@ use fabric_chaincode_shim::{Chaincode, ChaincodeStub, Response, success};
 use crate::context::Context;
 use crate::contract::Contract;
 use crate::error::ContractError;
-use crate::metadata::{ChaincodeMetadata, ContractMetadata, Info, MetadataBuilder, SYSTEM_CONTRACT};
+use crate::metadata::{
+    ChaincodeMetadata, ContractMetadata, Info, MetadataBuilder, SYSTEM_CONTRACT,
+};
 
 /// A chaincode made of contracts.
 ///
@@ -48,7 +50,9 @@ impl Default for ContractChaincode {
 impl std::fmt::Debug for ContractChaincode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let names: Vec<&str> = self.contracts.iter().map(|c| c.name()).collect();
-        f.debug_struct("ContractChaincode").field("contracts", &names).finish_non_exhaustive()
+        f.debug_struct("ContractChaincode")
+            .field("contracts", &names)
+            .finish_non_exhaustive()
     }
 }
 
@@ -71,6 +75,7 @@ impl ContractChaincode {
     }
 
     /// Adds a contract.
+    #[allow(clippy::should_implement_trait)] // a builder step, not arithmetic
     pub fn add<C: Contract>(mut self, contract: C) -> Self {
         self.contracts.push(Box::new(contract));
         self
@@ -86,18 +91,30 @@ impl ContractChaincode {
     /// Checks the set of contracts: at least one, unique names, at most one default.
     pub fn validate(&self) -> Result<(), ContractError> {
         if self.contracts.is_empty() {
-            return Err(ContractError::new("a chaincode needs at least one contract"));
+            return Err(ContractError::new(
+                "a chaincode needs at least one contract",
+            ));
         }
         let mut seen = std::collections::HashSet::new();
         for c in &self.contracts {
             if c.name() == SYSTEM_CONTRACT {
-                return Err(ContractError::new(format!("the contract name {SYSTEM_CONTRACT} is reserved")));
+                return Err(ContractError::new(format!(
+                    "the contract name {SYSTEM_CONTRACT} is reserved"
+                )));
             }
             if !seen.insert(c.name()) {
-                return Err(ContractError::new(format!("two contracts are named {}", c.name())));
+                return Err(ContractError::new(format!(
+                    "two contracts are named {}",
+                    c.name()
+                )));
             }
         }
-        let defaults: Vec<&str> = self.contracts.iter().filter(|c| c.is_default()).map(|c| c.name()).collect();
+        let defaults: Vec<&str> = self
+            .contracts
+            .iter()
+            .filter(|c| c.is_default())
+            .map(|c| c.name())
+            .collect();
         if defaults.len() > 1 {
             return Err(ContractError::new(format!(
                 "only one contract can be the default, but {} are",
@@ -151,7 +168,10 @@ impl ContractChaincode {
     }
 
     fn default_index(&self) -> Option<usize> {
-        self.contracts.iter().position(|c| c.is_default()).or((!self.contracts.is_empty()).then_some(0))
+        self.contracts
+            .iter()
+            .position(|c| c.is_default())
+            .or((!self.contracts.is_empty()).then_some(0))
     }
 
     /// Runs one invocation: what the peer's INIT and TRANSACTION do.
@@ -187,7 +207,9 @@ impl ContractChaincode {
             self.contracts.iter().find(|c| c.name() == namespace)
         };
         let Some(contract) = contract else {
-            return Err(ContractError::new(format!("Contract not found with name {namespace}")));
+            return Err(ContractError::new(format!(
+                "Contract not found with name {namespace}"
+            )));
         };
         if function.is_empty() {
             return Err(ContractError::new("Blank function name passed"));
@@ -198,7 +220,11 @@ impl ContractChaincode {
             function
         } else {
             upper = first_upper(function);
-            if contract.has_transaction(&upper) { &upper } else { function }
+            if contract.has_transaction(&upper) {
+                &upper
+            } else {
+                function
+            }
         };
         let ctx = Context::new(stub.clone(), function);
         contract.dispatch(ctx, function, &args[1..]).await

@@ -163,7 +163,8 @@ fn parse_bool(text: &str) -> Option<bool> {
 impl ArgViaText<bool> for Codec<bool> {
     fn decode_arg(&self, raw: &[u8], site: ArgSite) -> Result<bool, ContractError> {
         let text = utf8(raw, &site, "a boolean")?;
-        parse_bool(text).ok_or_else(|| site.error("a boolean (true or false)", raw, "not a boolean"))
+        parse_bool(text)
+            .ok_or_else(|| site.error("a boolean (true or false)", raw, "not a boolean"))
     }
     fn arg_schema(&self, _: &mut MetadataBuilder) -> Value {
         json!({ "type": "boolean" })
@@ -266,7 +267,8 @@ impl RetViaText<()> for Codec<()> {
 
 impl<T: DeserializeOwned + JsonSchema> ArgViaJson<T> for &Codec<T> {
     fn decode_arg(&self, raw: &[u8], site: ArgSite) -> Result<T, ContractError> {
-        serde_json::from_slice(raw).map_err(|e| site.error(&format!("JSON for {}", T::schema_name()), raw, e))
+        serde_json::from_slice(raw)
+            .map_err(|e| site.error(&format!("JSON for {}", T::schema_name()), raw, e))
     }
     fn arg_schema(&self, builder: &mut MetadataBuilder) -> Value {
         builder.schema_for::<T>()
@@ -275,14 +277,17 @@ impl<T: DeserializeOwned + JsonSchema> ArgViaJson<T> for &Codec<T> {
 
 impl<T: Serialize + JsonSchema> RetViaJson<T> for &Codec<T> {
     fn encode_return(&self, value: T) -> Result<Bytes, ContractError> {
-        let json = serde_json::to_value(&value)
+        let json = serde_json::to_vec(&value)
             .map_err(|e| ContractError::new(format!("error handling success response: {e}")))?;
-        Ok(match json {
-            Value::Null => Bytes::new(),
-            Value::String(s) => Bytes::from(s),
-            Value::Bool(b) => Bytes::from(b.to_string()),
-            Value::Number(n) => Bytes::from(n.to_string()),
-            other => Bytes::from(serde_json::to_vec(&other).map_err(|e| ContractError::new(e.to_string()))?),
+        // A value that serializes to a JSON scalar is sent as text (as Go's
+        // `fmt.Sprint` would), `null` as nothing; objects and arrays as the
+        // JSON itself, fields in declaration order.
+        Ok(match json.first() {
+            Some(b'"') => Bytes::from(serde_json::from_slice::<String>(&json).map_err(|e| {
+                ContractError::new(format!("error handling success response: {e}"))
+            })?),
+            Some(b'n') => Bytes::new(),
+            _ => Bytes::from(json),
         })
     }
     fn return_schema(&self, builder: &mut MetadataBuilder) -> Option<Value> {
@@ -296,6 +301,7 @@ impl<T: Serialize + JsonSchema> RetViaJson<T> for &Codec<T> {
 pub struct ErrorWrap<E>(pub E);
 
 /// Keeps a [`ContractError`] (found before [`ErrorViaDisplay`]).
+#[allow(clippy::wrong_self_convention)] // `&self` is what makes the autoref selection work.
 pub trait ErrorViaContractError {
     /// The error to send.
     fn into_contract_error(&self) -> ContractError;
@@ -308,6 +314,7 @@ impl ErrorViaContractError for ErrorWrap<ContractError> {
 }
 
 /// Turns any `Display` error into its message.
+#[allow(clippy::wrong_self_convention)] // `&self` is what makes the autoref selection work.
 pub trait ErrorViaDisplay {
     /// The error to send.
     fn into_contract_error(&self) -> ContractError;
@@ -320,7 +327,11 @@ impl<E: std::fmt::Display> ErrorViaDisplay for &ErrorWrap<E> {
 }
 
 /// Checks the number of arguments against the parameter names.
-pub fn check_arity(transaction: &str, args: &[Bytes], parameters: &[&str]) -> Result<(), ContractError> {
+pub fn check_arity(
+    transaction: &str,
+    args: &[Bytes],
+    parameters: &[&str],
+) -> Result<(), ContractError> {
     if args.len() == parameters.len() {
         return Ok(());
     }
@@ -337,6 +348,8 @@ pub fn check_arity(transaction: &str, args: &[Bytes], parameters: &[&str]) -> Re
 }
 
 #[cfg(test)]
+// The borrows select the specialization under test; removing them changes which impl runs.
+#[allow(clippy::needless_borrow)]
 mod tests {
     use super::*;
 
@@ -353,15 +366,23 @@ mod tests {
 
     #[test]
     fn text_types_win_over_json() {
-        let s: String = (&Codec::<String>::new()).decode_arg(b"plain text", SITE).unwrap();
+        let s: String = (&Codec::<String>::new())
+            .decode_arg(b"plain text", SITE)
+            .unwrap();
         assert_eq!(s, "plain text");
         let n: i32 = (&Codec::<i32>::new()).decode_arg(b"-12", SITE).unwrap();
         assert_eq!(n, -12);
-        let b: Vec<u8> = (&Codec::<Vec<u8>>::new()).decode_arg(b"\x00\xff", SITE).unwrap();
+        let b: Vec<u8> = (&Codec::<Vec<u8>>::new())
+            .decode_arg(b"\x00\xff", SITE)
+            .unwrap();
         assert_eq!(b, vec![0, 255]);
-        let a: Asset = (&Codec::<Asset>::new()).decode_arg(br#"{"id":"a1"}"#, SITE).unwrap();
+        let a: Asset = (&Codec::<Asset>::new())
+            .decode_arg(br#"{"id":"a1"}"#, SITE)
+            .unwrap();
         assert_eq!(a, Asset { id: "a1".into() });
-        let v: Vec<String> = (&Codec::<Vec<String>>::new()).decode_arg(br#"["x","y"]"#, SITE).unwrap();
+        let v: Vec<String> = (&Codec::<Vec<String>>::new())
+            .decode_arg(br#"["x","y"]"#, SITE)
+            .unwrap();
         assert_eq!(v, ["x", "y"]);
     }
 
@@ -373,7 +394,11 @@ mod tests {
             "error managing parameter size (argument 3 of CreateAsset): expected an integer (i32), got \"abc\": invalid digit found in string"
         );
         let e = (&Codec::<Asset>::new()).decode_arg(b"{", SITE).unwrap_err();
-        assert!(e.message().contains("expected JSON for Asset"), "{}", e.message());
+        assert!(
+            e.message().contains("expected JSON for Asset"),
+            "{}",
+            e.message()
+        );
         let e = (&Codec::<u8>::new()).decode_arg(b"256", SITE).unwrap_err();
         assert!(e.message().contains("0 to 255"), "{}", e.message());
     }
@@ -381,24 +406,88 @@ mod tests {
     #[test]
     fn booleans_accept_go_and_node_spellings() {
         for t in ["true", "TRUE", "True", "t", "1", " true "] {
-            assert!((&Codec::<bool>::new()).decode_arg(t.as_bytes(), SITE).unwrap(), "{t}");
+            assert!(
+                (&Codec::<bool>::new())
+                    .decode_arg(t.as_bytes(), SITE)
+                    .unwrap(),
+                "{t}"
+            );
         }
         for f in ["false", "F", "0", "FaLsE"] {
-            assert!(!(&Codec::<bool>::new()).decode_arg(f.as_bytes(), SITE).unwrap(), "{f}");
+            assert!(
+                !(&Codec::<bool>::new())
+                    .decode_arg(f.as_bytes(), SITE)
+                    .unwrap(),
+                "{f}"
+            );
         }
         assert!((&Codec::<bool>::new()).decode_arg(b"yes", SITE).is_err());
     }
 
     #[test]
     fn results() {
-        assert_eq!((&Codec::<String>::new()).encode_return("x".into()).unwrap(), "x");
+        assert_eq!(
+            (&Codec::<String>::new()).encode_return("x".into()).unwrap(),
+            "x"
+        );
         assert_eq!((&Codec::<u64>::new()).encode_return(7).unwrap(), "7");
         assert_eq!((&Codec::<bool>::new()).encode_return(true).unwrap(), "true");
         assert_eq!((&Codec::<()>::new()).encode_return(()).unwrap(), "");
-        assert_eq!((&Codec::<Asset>::new()).encode_return(Asset { id: "a".into() }).unwrap(), r#"{"id":"a"}"#);
-        assert_eq!((&Codec::<Option<Asset>>::new()).encode_return(None).unwrap(), "");
-        assert_eq!((&Codec::<Option<String>>::new()).encode_return(Some("s".into())).unwrap(), "s");
-        assert_eq!((&Codec::<Vec<u8>>::new()).encode_return(vec![1, 2]).unwrap(), &[1u8, 2][..]);
+        assert_eq!(
+            (&Codec::<Asset>::new())
+                .encode_return(Asset { id: "a".into() })
+                .unwrap(),
+            r#"{"id":"a"}"#
+        );
+        assert_eq!(
+            (&Codec::<Option<Asset>>::new())
+                .encode_return(None)
+                .unwrap(),
+            ""
+        );
+        assert_eq!(
+            (&Codec::<Option<String>>::new())
+                .encode_return(Some("s".into()))
+                .unwrap(),
+            "s"
+        );
+        assert_eq!(
+            (&Codec::<Vec<u8>>::new())
+                .encode_return(vec![1, 2])
+                .unwrap(),
+            &[1u8, 2][..]
+        );
+        // Struct fields keep their declaration order (not sorted).
+        #[derive(serde::Serialize, JsonSchema)]
+        struct Ordered {
+            zebra: u8,
+            apple: u8,
+        }
+        assert_eq!(
+            (&Codec::<Ordered>::new())
+                .encode_return(Ordered { zebra: 1, apple: 2 })
+                .unwrap(),
+            r#"{"zebra":1,"apple":2}"#
+        );
+        assert_eq!((&Codec::<f64>::new()).encode_return(1.5).unwrap(), "1.5");
+        assert_eq!(
+            (&Codec::<Option<i32>>::new())
+                .encode_return(Some(-3))
+                .unwrap(),
+            "-3"
+        );
+        assert_eq!(
+            (&Codec::<Option<bool>>::new())
+                .encode_return(Some(true))
+                .unwrap(),
+            "true"
+        );
+        assert_eq!(
+            (&Codec::<Option<String>>::new())
+                .encode_return(Some("a\"b".into()))
+                .unwrap(),
+            "a\"b"
+        );
     }
 
     #[test]
@@ -413,6 +502,9 @@ mod tests {
     fn arity() {
         assert!(check_arity("T", &[Bytes::new()], &["a"]).is_ok());
         let e = check_arity("CreateAsset", &[], &["id", "size"]).unwrap_err();
-        assert_eq!(e.message(), "incorrect number of params for CreateAsset. Expected 2 (id, size), received 0");
+        assert_eq!(
+            e.message(),
+            "incorrect number of params for CreateAsset. Expected 2 (id, size), received 0"
+        );
     }
 }

@@ -48,7 +48,11 @@ impl ContractError {
     /// Sets the status. Values below 400 would make the peer endorse the
     /// transaction as a success, so they are raised to 500.
     pub fn with_status(mut self, status: i32) -> Self {
-        self.status = if status < fabric_chaincode_shim::ERROR_THRESHOLD { ERROR } else { status };
+        self.status = if status < fabric_chaincode_shim::ERROR_THRESHOLD {
+            ERROR
+        } else {
+            status
+        };
         self
     }
 

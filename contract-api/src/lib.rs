@@ -52,11 +52,12 @@ macro_rules! main {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::codec::{
-        ArgSite, ArgViaJson, ArgViaText, Codec, ErrorViaContractError, ErrorViaDisplay, ErrorWrap, RetViaJson,
-        RetViaText, check_arity,
+        ArgSite, ArgViaJson, ArgViaText, Codec, ErrorViaContractError, ErrorViaDisplay, ErrorWrap,
+        RetViaJson, RetViaText, check_arity,
     };
     pub use crate::metadata::{
-        ContractMetadata, Info, MetadataBuilder, ParameterMetadata, TransactionMetadata, evaluate_tags, submit_tags,
+        Contact, ContractMetadata, Info, License, MetadataBuilder, ParameterMetadata,
+        TransactionMetadata, evaluate_tags, submit_tags,
     };
     pub use crate::{BoxFuture, Context, Contract, ContractError, TransactionContext};
     pub use bytes::Bytes;
@@ -64,9 +65,25 @@ pub mod __private {
     pub use serde;
     pub use serde_json;
 
+    /// Merges the text of a metadata override file into the metadata of
+    /// `chaincode` (for the fuzzer).
+    pub fn merge_metadata_override(
+        chaincode: &crate::ContractChaincode,
+        text: &str,
+    ) -> Result<crate::metadata::ChaincodeMetadata, ContractError> {
+        let generated = chaincode.metadata()?;
+        crate::override_file::merge(
+            std::path::Path::new("META-INF/metadata.json"),
+            text,
+            generated,
+        )
+    }
+
     /// The error for a function the contract does not have.
     pub fn unknown_function(function: &str, contract: &str) -> ContractError {
-        ContractError::new(format!("Function {function} not found in contract {contract}"))
+        ContractError::new(format!(
+            "Function {function} not found in contract {contract}"
+        ))
     }
 
     /// Asserts at compile time, at the parameter's span, that a type can be a parameter.
@@ -74,4 +91,7 @@ pub mod __private {
 
     /// Asserts at compile time that a type can be returned.
     pub fn assert_return<T: serde::Serialize + schemars::JsonSchema>() {}
+
+    /// Asserts at compile time that a type can be a transaction's error.
+    pub fn assert_error<E: std::fmt::Display>() {}
 }

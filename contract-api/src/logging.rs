@@ -10,15 +10,17 @@ pub fn init() {
     let filter = std::env::var("RUST_LOG")
         .ok()
         .or_else(|| {
-            std::env::var("CORE_CHAINCODE_LOGGING_LEVEL").ok().map(|level| {
-                match level.to_ascii_uppercase().as_str() {
-                    "CRITICAL" | "ERROR" => "error",
-                    "WARNING" | "WARN" => "warn",
-                    "DEBUG" => "debug",
-                    _ => "info",
-                }
-                .to_owned()
-            })
+            std::env::var("CORE_CHAINCODE_LOGGING_LEVEL")
+                .ok()
+                .map(|level| {
+                    match level.to_ascii_uppercase().as_str() {
+                        "CRITICAL" | "ERROR" => "error",
+                        "WARNING" | "WARN" => "warn",
+                        "DEBUG" => "debug",
+                        _ => "info",
+                    }
+                    .to_owned()
+                })
         })
         .unwrap_or_else(|| "info".to_owned());
     let _ = tracing_subscriber::fmt()

@@ -13,8 +13,8 @@
 
 use std::collections::BTreeMap;
 
-use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::JsonSchema;
+use schemars::generate::{SchemaGenerator, SchemaSettings};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -252,7 +252,8 @@ fn component(name: &str, schema: Value) -> Value {
     for (k, v) in object {
         out.insert(k, v);
     }
-    out.entry("properties").or_insert_with(|| Value::Object(Map::new()));
+    out.entry("properties")
+        .or_insert_with(|| Value::Object(Map::new()));
     if let Some(Value::Object(props)) = out.get_mut("properties") {
         for value in props.values_mut() {
             *value = fabric_subset(std::mem::take(value));
@@ -321,7 +322,10 @@ pub fn fabric_subset(schema: Value) -> Value {
     }
     for key in ["anyOf", "oneOf"] {
         if let Some(Value::Array(branches)) = map.remove(key) {
-            let non_null: Vec<Value> = branches.into_iter().filter(|b| !is_null_schema(b)).collect();
+            let non_null: Vec<Value> = branches
+                .into_iter()
+                .filter(|b| !is_null_schema(b))
+                .collect();
             let merged = if non_null.len() == 1 {
                 fabric_subset(non_null.into_iter().next().unwrap_or_default())
             } else if let Some(values) = enum_values(&non_null) {
@@ -340,9 +344,16 @@ pub fn fabric_subset(schema: Value) -> Value {
         map.insert("enum".into(), Value::Array(vec![c]));
     }
     if let Some(Value::Array(types)) = map.get("type") {
-        let non_null: Vec<Value> = types.iter().filter(|t| t.as_str() != Some("null")).cloned().collect();
+        let non_null: Vec<Value> = types
+            .iter()
+            .filter(|t| t.as_str() != Some("null"))
+            .cloned()
+            .collect();
         if non_null.len() == 1 {
-            map.insert("type".into(), non_null.into_iter().next().unwrap_or_default());
+            map.insert(
+                "type".into(),
+                non_null.into_iter().next().unwrap_or_default(),
+            );
         } else {
             map.insert("type".into(), Value::Array(non_null));
         }
@@ -367,7 +378,10 @@ pub fn fabric_subset(schema: Value) -> Value {
         }
     }
     if let Some(Value::Array(all)) = map.remove("allOf") {
-        map.insert("allOf".into(), Value::Array(all.into_iter().map(fabric_subset).collect()));
+        map.insert(
+            "allOf".into(),
+            Value::Array(all.into_iter().map(fabric_subset).collect()),
+        );
     }
     if matches!(map.get("required"), Some(Value::Array(a)) if a.is_empty()) {
         map.remove("required");
@@ -407,7 +421,10 @@ mod tests {
 
     #[test]
     fn option_becomes_inner_type() {
-        assert_eq!(fabric_subset(json!({"type": ["string", "null"]})), json!({"type": "string"}));
+        assert_eq!(
+            fabric_subset(json!({"type": ["string", "null"]})),
+            json!({"type": "string"})
+        );
         assert_eq!(
             fabric_subset(json!({"anyOf": [{"$ref": "#/components/schemas/A"}, {"type": "null"}]})),
             json!({"$ref": "#/components/schemas/A"})
@@ -423,7 +440,10 @@ mod tests {
     #[test]
     fn unknown_keywords_dropped_recursively() {
         let s = json!({"type": "array", "items": {"type": "integer", "format": "int32", "examples": [1]}, "$comment": "x"});
-        assert_eq!(fabric_subset(s), json!({"type": "array", "items": {"type": "integer", "format": "int32"}}));
+        assert_eq!(
+            fabric_subset(s),
+            json!({"type": "array", "items": {"type": "integer", "format": "int32"}})
+        );
     }
 
     #[test]

@@ -17,22 +17,46 @@ pub fn apply(dir: &Path, generated: ChaincodeMetadata) -> Result<ChaincodeMetada
     let Some(path) = PATHS.iter().map(|p| dir.join(p)).find(|p| p.is_file()) else {
         return Ok(generated);
     };
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| ContractError::new(format!("cannot read metadata file {}: {e}", path.display())))?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| ContractError::new(format!("metadata file {} is not JSON: {e}", path.display())))?;
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        ContractError::new(format!("cannot read metadata file {}: {e}", path.display()))
+    })?;
+    merge(&path, &text, generated)
+}
+
+/// Merges the text of an override file (read from `path`) into `generated`.
+pub fn merge(
+    path: &Path,
+    text: &str,
+    generated: ChaincodeMetadata,
+) -> Result<ChaincodeMetadata, ContractError> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        ContractError::new(format!("metadata file {} is not JSON: {e}", path.display()))
+    })?;
     let mut merged = generated;
-    let object = value
-        .as_object()
-        .ok_or_else(|| ContractError::new(format!("metadata file {} must hold a JSON object", path.display())))?;
+    let object = value.as_object().ok_or_else(|| {
+        ContractError::new(format!(
+            "metadata file {} must hold a JSON object",
+            path.display()
+        ))
+    })?;
     if let Some(info) = object.get("info") {
-        merged.info = serde_json::from_value(info.clone())
-            .map_err(|e| ContractError::new(format!("cannot use metadata file {}: info: {e}", path.display())))?;
+        merged.info = serde_json::from_value(info.clone()).map_err(|e| {
+            ContractError::new(format!(
+                "cannot use metadata file {}: info: {e}",
+                path.display()
+            ))
+        })?;
     }
-    if let Some(contracts) = object.get("contracts").filter(|c| c.as_object().is_some_and(|m| !m.is_empty())) {
+    if let Some(contracts) = object
+        .get("contracts")
+        .filter(|c| c.as_object().is_some_and(|m| !m.is_empty()))
+    {
         let mut contracts: std::collections::BTreeMap<String, crate::metadata::ContractMetadata> =
             serde_json::from_value(contracts.clone()).map_err(|e| {
-                ContractError::new(format!("cannot use metadata file {}: contracts: {e}", path.display()))
+                ContractError::new(format!(
+                    "cannot use metadata file {}: contracts: {e}",
+                    path.display()
+                ))
             })?;
         for name in merged.contracts.keys() {
             if name != SYSTEM_CONTRACT && !contracts.contains_key(name) {
@@ -43,13 +67,20 @@ pub fn apply(dir: &Path, generated: ChaincodeMetadata) -> Result<ChaincodeMetada
             }
         }
         if let Some(system) = merged.contracts.get(SYSTEM_CONTRACT) {
-            contracts.entry(SYSTEM_CONTRACT.to_owned()).or_insert_with(|| system.clone());
+            contracts
+                .entry(SYSTEM_CONTRACT.to_owned())
+                .or_insert_with(|| system.clone());
         }
         merged.contracts = contracts;
     }
     if let Some(components) = object.get("components") {
         let components: crate::metadata::Components = serde_json::from_value(components.clone())
-            .map_err(|e| ContractError::new(format!("cannot use metadata file {}: components: {e}", path.display())))?;
+            .map_err(|e| {
+                ContractError::new(format!(
+                    "cannot use metadata file {}: components: {e}",
+                    path.display()
+                ))
+            })?;
         if !components.schemas.is_empty() {
             merged.components = components;
         }

@@ -51,9 +51,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use fabric_chaincode_shim::{Chaincode, ChaincodeStub, Response};
-pub use fabric_dev_peer::{DevPeer, IdentitySpec, PeerConfig, TxOutcome};
-use fabric_dev_peer::{DevIdentity, Invocation, Ledger, Mode, in_process};
 use fabric_dev_peer::ledger::Space;
+use fabric_dev_peer::{DevIdentity, Invocation, Ledger, Mode, in_process};
+pub use fabric_dev_peer::{DevPeer, IdentitySpec, PeerConfig, TxOutcome};
 use tokio::sync::oneshot;
 
 use crate::context::{Context, TransactionContext};
@@ -74,8 +74,16 @@ struct KitChaincode<C> {
 impl<C: Chaincode> Chaincode for KitChaincode<C> {
     async fn invoke(&self, stub: &ChaincodeStub) -> Response {
         if stub.args().first().map(|a| &a[..]) == Some(HANDOFF.as_bytes()) {
-            let token = stub.args().get(1).map(|t| String::from_utf8_lossy(t).into_owned()).unwrap_or_default();
-            let handoff = self.handoffs.lock().unwrap_or_else(|e| e.into_inner()).remove(&token);
+            let token = stub
+                .args()
+                .get(1)
+                .map(|t| String::from_utf8_lossy(t).into_owned())
+                .unwrap_or_default();
+            let handoff = self
+                .handoffs
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&token);
             let Some((give, verdict)) = handoff else {
                 return fabric_chaincode_shim::error("unknown test transaction");
             };
@@ -140,17 +148,24 @@ impl TestKitBuilder {
         // Direct calls may hold a transaction open while a test steps through it.
         config.execute_timeout = Duration::from_secs(3600);
         let identity = DevIdentity::generate(&self.identity).expect("generating a test identity");
-        let peer = DevPeer::with_identity(Ledger::in_memory(), config, identity).expect("creating the test peer");
+        let peer = DevPeer::with_identity(Ledger::in_memory(), config, identity)
+            .expect("creating the test peer");
         let wrapped = Arc::new(KitChaincode {
             inner: chaincode,
             handoffs: Mutex::new(HashMap::new()),
         });
         let registry = Arc::clone(&wrapped);
-        peer.attach(in_process(wrapped, NAME)).await.expect("connecting the chaincode under test");
+        peer.attach(in_process(wrapped, NAME))
+            .await
+            .expect("connecting the chaincode under test");
         TestKit {
             peer,
             handoffs: Arc::new(move |token, handoff| {
-                registry.handoffs.lock().unwrap_or_else(|e| e.into_inner()).insert(token, handoff);
+                registry
+                    .handoffs
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(token, handoff);
             }),
             next: AtomicU64::new(0),
             defaults: Defaults {
@@ -195,7 +210,10 @@ impl TestKit {
     pub fn invoke(&self, args: &[&str]) -> Call<'_> {
         let mut invocation = Invocation::new(NAME, args).on_channel(&self.defaults.channel);
         invocation.creator = self.defaults.creator.clone();
-        Call { kit: self, invocation }
+        Call {
+            kit: self,
+            invocation,
+        }
     }
 
     /// A committed value of this chaincode's public state.
@@ -210,7 +228,10 @@ impl TestKit {
     pub fn private_state(&self, collection: &str, key: &str) -> Option<Bytes> {
         self.peer
             .ledger()
-            .get(&Space::private(&self.defaults.channel, NAME, collection), key)
+            .get(
+                &Space::private(&self.defaults.channel, NAME, collection),
+                key,
+            )
             .expect("the in-memory ledger does not fail")
     }
 
@@ -227,7 +248,9 @@ impl TestKit {
         invocation.args = vec![Bytes::from_static(HANDOFF.as_bytes()), Bytes::from(token)];
         let peer = self.peer.clone();
         let outcome = tokio::spawn(async move { peer.execute(invocation, Mode::Submit).await });
-        let stub = take.await.expect("the test chaincode lends its transaction");
+        let stub = take
+            .await
+            .expect("the test chaincode lends its transaction");
         TestTransaction {
             context: Context::new(stub, ""),
             decide: Some(decide),
@@ -245,7 +268,9 @@ pub struct Call<'a> {
 impl Call<'_> {
     /// Adds transient data.
     pub fn transient(mut self, key: &str, value: impl Into<Bytes>) -> Self {
-        self.invocation.transient.insert(key.to_owned(), value.into());
+        self.invocation
+            .transient
+            .insert(key.to_owned(), value.into());
         self
     }
 
@@ -269,7 +294,8 @@ impl Call<'_> {
 
     /// Uses this proposal timestamp (seconds and nanoseconds since the epoch).
     pub fn timestamp(mut self, seconds: i64, nanos: i32) -> Self {
-        self.invocation.timestamp = Some(fabric_dev_peer::__prost_types::Timestamp { seconds, nanos });
+        self.invocation.timestamp =
+            Some(fabric_dev_peer::__prost_types::Timestamp { seconds, nanos });
         self
     }
 
@@ -301,7 +327,11 @@ impl Call<'_> {
     }
 
     async fn run(self, mode: Mode) -> TxOutcome {
-        self.kit.peer.execute(self.invocation, mode).await.expect("the chaincode under test is connected")
+        self.kit
+            .peer
+            .execute(self.invocation, mode)
+            .await
+            .expect("the chaincode under test is connected")
     }
 }
 

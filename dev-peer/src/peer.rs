@@ -352,15 +352,16 @@ impl DevPeer {
         self.attach(dial_chaincode(address, tls).await?).await
     }
 
-    /// Accepts every chaincode that dials `server`, until the server stops.
-    pub fn serve(
-        &self,
-        mut server: crate::connection::RegisterServer,
-    ) -> tokio::task::JoinHandle<()> {
-        let peer = self.clone();
+    /// Accepts every chaincode that dials `server`, until the server stops
+    /// or the peer is dropped (the task does not keep the peer alive).
+    pub fn serve(&self, mut server: crate::connection::RegisterServer) -> tokio::task::JoinHandle<()> {
+        let core = Arc::downgrade(&self.core);
         tokio::spawn(async move {
             while let Some(connection) = server.accept().await {
-                let peer = peer.clone();
+                let Some(core) = core.upgrade() else {
+                    return;
+                };
+                let peer = DevPeer { core };
                 tokio::spawn(async move {
                     let remote = connection.remote.clone();
                     if let Err(e) = peer.attach(connection).await {

@@ -9,7 +9,8 @@ pub fn fabric_dir() -> PathBuf {
 
 fn load(name: &str) -> serde_json::Value {
     let path = fabric_dir().join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
 
@@ -31,7 +32,11 @@ pub fn validate_metadata(metadata: &serde_json::Value) -> Result<(), Vec<String>
             problems.push(format!("{name}: {error} at {}", error.instance_path()));
         }
     }
-    if problems.is_empty() { Ok(()) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
 }
 
 /// Panics with every violation when the metadata does not validate.
@@ -51,6 +56,9 @@ mod tests {
         assert_valid_metadata(&load("node-asset-contract-metadata.json"));
         let bad = serde_json::json!({"info": {"title": "x"}, "contracts": {}});
         let problems = validate_metadata(&bad).unwrap_err();
-        assert!(problems.iter().any(|p| p.contains("version")), "{problems:?}");
+        assert!(
+            problems.iter().any(|p| p.contains("version")),
+            "{problems:?}"
+        );
     }
 }

@@ -33,7 +33,12 @@ pub struct Asset {
 #[derive(Debug, Default)]
 pub struct SmartContract;
 
-#[contract(default, title = "asset-transfer-basic", version = "1.0.0", license = "Apache-2.0")]
+#[contract(
+    default,
+    title = "asset-transfer-basic",
+    version = "1.0.0",
+    license = "Apache-2.0"
+)]
 impl SmartContract {
     /// Adds a base set of assets to the ledger.
     #[transaction]
@@ -86,7 +91,9 @@ impl SmartContract {
             owner,
             size,
         };
-        ctx.stub().put_state(&id, serde_json::to_vec(&asset)?).await?;
+        ctx.stub()
+            .put_state(&id, serde_json::to_vec(&asset)?)
+            .await?;
         Ok(())
     }
 
@@ -123,7 +130,9 @@ impl SmartContract {
             owner,
             size,
         };
-        ctx.stub().put_state(&id, serde_json::to_vec(&asset)?).await?;
+        ctx.stub()
+            .put_state(&id, serde_json::to_vec(&asset)?)
+            .await?;
         Ok(())
     }
 
@@ -150,10 +159,17 @@ impl SmartContract {
 
     /// Gives the asset a new owner and returns the old one.
     #[transaction]
-    pub async fn transfer_asset(&self, ctx: &Context, id: String, new_owner: String) -> Result<String, ContractError> {
+    pub async fn transfer_asset(
+        &self,
+        ctx: &Context,
+        id: String,
+        new_owner: String,
+    ) -> Result<String, ContractError> {
         let mut asset = self.read_asset(ctx, id.clone()).await?;
         let old_owner = std::mem::replace(&mut asset.owner, new_owner);
-        ctx.stub().put_state(&id, serde_json::to_vec(&asset)?).await?;
+        ctx.stub()
+            .put_state(&id, serde_json::to_vec(&asset)?)
+            .await?;
         Ok(old_owner)
     }
 

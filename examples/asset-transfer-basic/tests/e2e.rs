@@ -21,8 +21,14 @@ fn chaincode() -> Command {
 
 async fn run_walkthrough(peer: &DevPeer) {
     let call = |args: &[&str]| Invocation::new("basic", args);
-    assert_eq!(peer.submit(call(&["InitLedger"])).await.unwrap().status(), 200);
-    let out = peer.submit(call(&["TransferAsset", "asset1", "Ana"])).await.unwrap();
+    assert_eq!(
+        peer.submit(call(&["InitLedger"])).await.unwrap().status(),
+        200
+    );
+    let out = peer
+        .submit(call(&["TransferAsset", "asset1", "Ana"]))
+        .await
+        .unwrap();
     assert_eq!((out.status(), out.payload_text().as_str()), (200, "Tomoko"));
     let out = peer.evaluate(call(&["ReadAsset", "asset1"])).await.unwrap();
     assert_eq!(
@@ -30,8 +36,14 @@ async fn run_walkthrough(peer: &DevPeer) {
         r#"{"AppraisedValue":300,"Color":"blue","ID":"asset1","Owner":"Ana","Size":5}"#
     );
     let out = peer.evaluate(call(&["ReadAsset", "nope"])).await.unwrap();
-    assert_eq!((out.status(), out.message()), (500, "the asset nope does not exist"));
-    let out = peer.evaluate(call(&["org.hyperledger.fabric:GetMetadata"])).await.unwrap();
+    assert_eq!(
+        (out.status(), out.message()),
+        (500, "the asset nope does not exist")
+    );
+    let out = peer
+        .evaluate(call(&["org.hyperledger.fabric:GetMetadata"]))
+        .await
+        .unwrap();
     let metadata: serde_json::Value = serde_json::from_slice(out.payload()).unwrap();
     integration_tests::assert_valid_metadata(&metadata);
 }
@@ -47,7 +59,9 @@ async fn dial_mode_as_the_peer_launches_it() {
         .env("CORE_CHAINCODE_ID_NAME", "basic:0123")
         .spawn()
         .unwrap();
-    peer.wait_for("basic", Duration::from_secs(30)).await.unwrap();
+    peer.wait_for("basic", Duration::from_secs(30))
+        .await
+        .unwrap();
     run_walkthrough(&peer).await;
 }
 

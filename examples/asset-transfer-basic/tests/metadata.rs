@@ -6,7 +6,8 @@ use fabric_contract_api::ContractChaincode;
 #[test]
 fn metadata_validates_and_describes_the_transactions() {
     let chaincode = ContractChaincode::new().add(SmartContract);
-    let json: serde_json::Value = serde_json::from_str(&chaincode.metadata_json().unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&chaincode.metadata_json().unwrap()).unwrap();
     integration_tests::assert_valid_metadata(&json);
 
     let contract = &json["contracts"]["SmartContract"];
@@ -19,11 +20,23 @@ fn metadata_validates_and_describes_the_transactions() {
         .collect();
     assert_eq!(
         names,
-        ["InitLedger", "CreateAsset", "ReadAsset", "UpdateAsset", "DeleteAsset", "AssetExists", "TransferAsset", "GetAllAssets"]
+        [
+            "InitLedger",
+            "CreateAsset",
+            "ReadAsset",
+            "UpdateAsset",
+            "DeleteAsset",
+            "AssetExists",
+            "TransferAsset",
+            "GetAllAssets"
+        ]
     );
     let read = &contract["transactions"][2];
     assert_eq!(read["tag"], serde_json::json!(["evaluate", "EVALUATE"]));
-    assert_eq!(read["returns"], serde_json::json!({"$ref": "#/components/schemas/Asset"}));
+    assert_eq!(
+        read["returns"],
+        serde_json::json!({"$ref": "#/components/schemas/Asset"})
+    );
     let create = &contract["transactions"][1];
     assert_eq!(create["parameters"][0]["name"], "id");
     assert_eq!(create["parameters"][0]["description"], "the asset's id");
@@ -31,7 +44,11 @@ fn metadata_validates_and_describes_the_transactions() {
     let asset = &json["components"]["schemas"]["Asset"];
     assert_eq!(asset["$id"], "Asset");
     assert_eq!(
-        asset["properties"].as_object().unwrap().keys().collect::<Vec<_>>(),
+        asset["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
         ["AppraisedValue", "Color", "ID", "Owner", "Size"]
     );
 }

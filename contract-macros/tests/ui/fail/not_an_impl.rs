@@ -1,0 +1,6 @@
+use fabric_contract_api::contract;
+
+#[contract]
+struct Assets;
+
+fn main() {}
