@@ -129,6 +129,13 @@ impl TestKitBuilder {
         self
     }
 
+    /// The peer's MSP id that `fabric_chaincode_shim::local_mspid()` returns
+    /// in this process (the peer sets `CORE_PEER_LOCALMSPID` in production).
+    pub fn local_mspid(self, mspid: &str) -> Self {
+        fabric_chaincode_shim::set_local_mspid(Some(mspid));
+        self
+    }
+
     /// The default channel (`mychannel`).
     pub fn channel(mut self, channel: &str) -> Self {
         self.channel = channel.to_owned();

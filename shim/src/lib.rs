@@ -48,10 +48,28 @@ pub fn start<C: Chaincode>(chaincode: C) -> Result<()> {
     runtime.block_on(transport::run(Arc::new(chaincode), mode))
 }
 
-/// The local MSP id of the peer (`CORE_PEER_LOCALMSPID`), as Go's `shim.GetMSPID`.
+static LOCAL_MSPID: std::sync::RwLock<Option<String>> = std::sync::RwLock::new(None);
+
+/// The local MSP id of the peer (`CORE_PEER_LOCALMSPID`, which the peer sets
+/// for the chaincodes it launches), as Go's `shim.GetMSPID`.
+///
+/// ```
+/// fabric_chaincode_shim::set_local_mspid(Some("Org1MSP"));
+/// assert_eq!(fabric_chaincode_shim::local_mspid().unwrap(), "Org1MSP");
+/// ```
 pub fn local_mspid() -> Result<String> {
+    if let Some(mspid) = LOCAL_MSPID.read().unwrap_or_else(|e| e.into_inner()).clone() {
+        return Ok(mspid);
+    }
     std::env::var("CORE_PEER_LOCALMSPID")
         .ok()
         .filter(|v| !v.is_empty())
         .ok_or_else(|| Error::Config("'CORE_PEER_LOCALMSPID' is not set".into()))
+}
+
+/// Sets (or with `None` clears) the value [`local_mspid`] returns instead of
+/// the environment variable, for the whole process: for tests, where setting
+/// environment variables is not thread-safe.
+pub fn set_local_mspid(mspid: Option<&str>) {
+    *LOCAL_MSPID.write().unwrap_or_else(|e| e.into_inner()) = mspid.map(str::to_owned);
 }
