@@ -58,7 +58,11 @@ static LOCAL_MSPID: std::sync::RwLock<Option<String>> = std::sync::RwLock::new(N
 /// assert_eq!(fabric_chaincode_shim::local_mspid().unwrap(), "Org1MSP");
 /// ```
 pub fn local_mspid() -> Result<String> {
-    if let Some(mspid) = LOCAL_MSPID.read().unwrap_or_else(|e| e.into_inner()).clone() {
+    if let Some(mspid) = LOCAL_MSPID
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+    {
         return Ok(mspid);
     }
     std::env::var("CORE_PEER_LOCALMSPID")

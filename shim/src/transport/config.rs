@@ -168,6 +168,9 @@ impl StartMode {
             }));
         }
 
+        if let Some(path) = &flags.chaincode_json {
+            return external_builder_config(path);
+        }
         let chaincode_id = flags
             .chaincode_id
             .or_else(|| env(env::CHAINCODE_ID_NAME))
@@ -209,6 +212,54 @@ impl StartMode {
     }
 }
 
+/// What an external builder's `bin/run` receives from the peer in
+/// `chaincode.json` (Fabric `core/container/externalbuilder`).
+#[derive(serde::Deserialize)]
+struct ChaincodeJson {
+    chaincode_id: String,
+    peer_address: String,
+    #[serde(default)]
+    client_cert: String,
+    #[serde(default)]
+    client_key: String,
+    #[serde(default)]
+    root_cert: String,
+    #[serde(default)]
+    mspid: String,
+}
+
+/// The dialling configuration from an external builder's `chaincode.json`
+/// (`--chaincode-json <path>`): address, package id, PEM material, and the
+/// peer's MSP id for [`crate::local_mspid`].
+fn external_builder_config(path: &str) -> Result<StartMode> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Config(format!("cannot read --chaincode-json file {path:?}: {e}")))?;
+    let json: ChaincodeJson = serde_json::from_str(&text).map_err(|e| {
+        Error::Config(format!(
+            "--chaincode-json file {path:?} is not a chaincode.json: {e}"
+        ))
+    })?;
+    if json.chaincode_id.is_empty() || json.peer_address.is_empty() {
+        return Err(Error::Config(format!(
+            "--chaincode-json file {path:?} must give chaincode_id and peer_address"
+        )));
+    }
+    if !json.mspid.is_empty() {
+        crate::set_local_mspid(Some(&json.mspid));
+    }
+    let tls = (!json.root_cert.is_empty()).then(|| ClientTls {
+        root_cert_pem: json.root_cert.into_bytes(),
+        client_cert_pem: json.client_cert.into_bytes(),
+        client_key_pem: json.client_key.into_bytes(),
+        server_name: None,
+    });
+    Ok(StartMode::Dial(DialConfig {
+        peer_address: json.peer_address,
+        chaincode_id: json.chaincode_id,
+        tls,
+    }))
+}
+
 fn server_tls(env: &impl Fn(&str) -> Option<String>) -> Result<Option<ServerTls>> {
     if let Some(disabled) = env(env::CHAINCODE_TLS_DISABLED) {
         if parse_bool(env::CHAINCODE_TLS_DISABLED, Some(disabled))? {
@@ -243,6 +294,7 @@ fn server_tls(env: &impl Fn(&str) -> Option<String>) -> Result<Option<ServerTls>
 struct Flags {
     peer_address: Option<String>,
     chaincode_id: Option<String>,
+    chaincode_json: Option<String>,
 }
 
 impl Flags {
@@ -263,9 +315,10 @@ impl Flags {
             let slot = match name {
                 "peer.address" | "peerAddress" | "a" => &mut flags.peer_address,
                 "chaincode-id-name" | "id" | "i" => &mut flags.chaincode_id,
+                "chaincode-json" => &mut flags.chaincode_json,
                 _ => {
                     return Err(Error::Config(format!(
-                        "unknown command-line flag {arg:?} (expected --peer.address or --chaincode-id-name)"
+                        "unknown command-line flag {arg:?} (expected --peer.address, --chaincode-id-name or --chaincode-json)"
                     )));
                 }
             };
@@ -480,6 +533,35 @@ mod tests {
             e.contains("CHAINCODE_TLS_KEY") && e.contains("/nonexistent/key.pem"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn external_builder_chaincode_json() {
+        let dir = std::env::temp_dir().join(format!("shim-ccjson-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("chaincode.json");
+        std::fs::write(
+            &path,
+            r#"{"chaincode_id":"basic:abc","peer_address":"peer0:7052","client_cert":"C","client_key":"K","root_cert":"R","mspid":"Org1MSP"}"#,
+        )
+        .unwrap();
+        let arg = format!("--chaincode-json={}", path.display());
+        let StartMode::Dial(d) = mode(&[], &[&arg]).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            (d.peer_address.as_str(), d.chaincode_id.as_str()),
+            ("peer0:7052", "basic:abc")
+        );
+        let tls = d.tls.unwrap();
+        assert_eq!(
+            (&tls.root_cert_pem[..], &tls.client_key_pem[..]),
+            (&b"R"[..], &b"K"[..])
+        );
+        std::fs::write(&path, "{}").unwrap();
+        let e = mode(&[], &[&arg]).unwrap_err().to_string();
+        assert!(e.contains("not a chaincode.json"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
