@@ -651,7 +651,7 @@ mod peer {
 
     pub struct Peer {
         to_chaincode: mpsc::Sender<ChaincodeMessage>,
-        from_chaincode: mpsc::Receiver<ChaincodeMessage>,
+        from_chaincode: fabric_chaincode_shim::session::Outgoing,
         next_tx: usize,
     }
 

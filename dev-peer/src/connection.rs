@@ -231,7 +231,7 @@ pub fn in_process<C: Chaincode>(chaincode: Arc<C>, chaincode_id: &str) -> Connec
     });
     Connection {
         outgoing,
-        incoming: Box::pin(ReceiverStream::new(from_chaincode).map(Ok)),
+        incoming: Box::pin(from_chaincode.map(Ok)),
         remote: "in-process".into(),
     }
 }

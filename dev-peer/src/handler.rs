@@ -356,7 +356,11 @@ impl ChaincodeHandle {
         }
         self.inner.closed.store(true, Ordering::Release);
         // Pending executions fail with "chaincode stream terminated".
-        self.transactions().clear();
+        let pending: Vec<Arc<TxContext>> =
+            self.transactions().drain().map(|(_, ctx)| ctx).collect();
+        for ctx in pending {
+            drop(ctx.done.lock().unwrap_or_else(|e| e.into_inner()).take());
+        }
         if let Some(registry) = self.inner.registry.upgrade() {
             registry.deregister(&self);
         }

@@ -354,7 +354,10 @@ impl DevPeer {
 
     /// Accepts every chaincode that dials `server`, until the server stops
     /// or the peer is dropped (the task does not keep the peer alive).
-    pub fn serve(&self, mut server: crate::connection::RegisterServer) -> tokio::task::JoinHandle<()> {
+    pub fn serve(
+        &self,
+        mut server: crate::connection::RegisterServer,
+    ) -> tokio::task::JoinHandle<()> {
         let core = Arc::downgrade(&self.core);
         tokio::spawn(async move {
             while let Some(connection) = server.accept().await {
@@ -509,10 +512,12 @@ impl DevPeer {
             .chain_update(std::process::id().to_le_bytes())
             .finalize()[..24]
             .to_vec();
-        let txid = hex(&Sha256::new()
-            .chain_update(&nonce)
-            .chain_update(creator)
-            .finalize());
+        let txid = invocation.txid.clone().unwrap_or_else(|| {
+            hex(&Sha256::new()
+                .chain_update(&nonce)
+                .chain_update(creator)
+                .finalize())
+        });
         let chaincode_id = ChaincodeId {
             name: chaincode.to_owned(),
             ..Default::default()

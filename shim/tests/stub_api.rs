@@ -321,3 +321,23 @@ async fn chaincode_to_chaincode_shares_the_transaction() {
         out.response.message
     );
 }
+
+#[tokio::test]
+async fn txid_and_timestamp_come_from_the_proposal() {
+    let h = Harness::dial(PeerConfig::default(), "probe:1").await;
+    let out = h
+        .peer
+        .submit(
+            fabric_dev_peer::Invocation::new(&h.name, &["put", "h", "v"])
+                .with_txid("my-tx-1")
+                .with_timestamp(prost_types::Timestamp {
+                    seconds: 1_700_000_000,
+                    nanos: 5,
+                }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.txid, "my-tx-1");
+    let history = h.query(&["history", "h"]).await;
+    assert!(history.starts_with("my-tx-1:v:false:true"), "{history}");
+}

@@ -13,6 +13,9 @@ use crate::error::{Error, Result};
 use crate::message::{MessageType, tx_key, type_name};
 use crate::proto::protos::ChaincodeMessage;
 
+/// The type of the marker that ends [`super::Outgoing`]; not a protocol value.
+pub(crate) const END_OF_STREAM: i32 = -1;
+
 /// A running transaction: `Some` while one of its requests waits for a reply.
 type Waiter = Option<oneshot::Sender<ChaincodeMessage>>;
 
@@ -47,8 +50,11 @@ impl Link {
         let _ = self.params.set(params);
     }
 
-    /// Sends a message to the peer.
+    /// Sends a message to the peer; fails once the session has ended.
     pub(crate) async fn send(&self, msg: ChaincodeMessage) -> Result<()> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Error::Disconnected);
+        }
         self.out.send(msg).await.map_err(|_| Error::Disconnected)
     }
 
@@ -77,10 +83,17 @@ impl Link {
         self.transactions().remove(key);
     }
 
-    /// Fails every waiting request and forgets every transaction.
-    pub(crate) fn shutdown(&self) {
+    /// Fails every waiting request, forgets every transaction and ends the
+    /// outgoing stream after what is already queued.
+    pub(crate) async fn shutdown(&self) {
         self.closed.store(true, Ordering::Release);
         self.transactions().clear();
+        let end = ChaincodeMessage {
+            r#type: END_OF_STREAM,
+            ..Default::default()
+        };
+        // Bounded: a transport that stopped reading must not hold the session.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(1), self.out.send(end)).await;
     }
 
     /// Sends a request for a running transaction and waits for its RESPONSE.

@@ -32,7 +32,58 @@ use crate::proto::protos::{
 };
 use crate::stub::ChaincodeStub;
 
-pub(crate) use link::Link;
+pub(crate) use link::{END_OF_STREAM, Link};
+
+/// The messages a session sends to the peer, in order. The stream ends when
+/// the session ends (after any message it queued last, such as an ERROR),
+/// even while transactions of the ended session are still running.
+pub struct Outgoing {
+    rx: mpsc::Receiver<ChaincodeMessage>,
+    ended: bool,
+}
+
+impl Outgoing {
+    /// The next message, or `None` once the session has ended.
+    pub async fn recv(&mut self) -> Option<ChaincodeMessage> {
+        std::future::poll_fn(|cx| self.poll_message(cx)).await
+    }
+
+    fn poll_message(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<ChaincodeMessage>> {
+        if self.ended {
+            return std::task::Poll::Ready(None);
+        }
+        match self.rx.poll_recv(cx) {
+            std::task::Poll::Ready(Some(msg)) if msg.r#type == END_OF_STREAM => {
+                self.ended = true;
+                self.rx.close();
+                std::task::Poll::Ready(None)
+            }
+            other => other,
+        }
+    }
+}
+
+impl Stream for Outgoing {
+    type Item = ChaincodeMessage;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<ChaincodeMessage>> {
+        self.get_mut().poll_message(cx)
+    }
+}
+
+impl std::fmt::Debug for Outgoing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outgoing")
+            .field("ended", &self.ended)
+            .finish_non_exhaustive()
+    }
+}
 
 /// Capacity of the outgoing message queue: enough for every in-flight
 /// transaction to have a request queued without blocking the others.
@@ -108,10 +159,11 @@ pub struct Session<C> {
 impl<C: Chaincode> Session<C> {
     /// Creates a session for chaincode `chaincode_id` and queues its REGISTER.
     ///
-    /// Returns the session and the receiving end of its outgoing messages,
-    /// which the transport must send to the peer. REGISTER is queued before
-    /// the stream opens because the peer sends nothing until it arrives.
-    pub fn new(chaincode: Arc<C>, chaincode_id: &str) -> (Self, mpsc::Receiver<ChaincodeMessage>) {
+    /// Returns the session and its outgoing messages, which the transport
+    /// must send to the peer; they end when the session does. REGISTER is
+    /// queued before the stream opens because the peer sends nothing until
+    /// it arrives.
+    pub fn new(chaincode: Arc<C>, chaincode_id: &str) -> (Self, Outgoing) {
         let (out, rx) = mpsc::channel(OUTGOING_CAPACITY);
         let register = ChaincodeId {
             name: chaincode_id.to_owned(),
@@ -125,7 +177,7 @@ impl<C: Chaincode> Session<C> {
             link,
             state: State::Created,
         };
-        (session, rx)
+        (session, Outgoing { rx, ended: false })
     }
 
     /// Runs the session until the peer closes the stream or breaks the protocol.
@@ -162,8 +214,8 @@ impl<C: Chaincode> Session<C> {
             }
         };
         // Fail every request still waiting for the peer, so that their
-        // transactions finish instead of hanging.
-        self.link.shutdown();
+        // transactions finish instead of hanging, and end the outgoing stream.
+        self.link.shutdown().await;
         result
     }
 

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
+use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::{Certificate, ClientTlsConfig, Endpoint, Identity, Server, ServerTlsConfig};
 
 pub use self::config::{ClientTls, DialConfig, ServeConfig, ServerTls, StartMode, env};
@@ -107,7 +107,7 @@ pub async fn dial<C: Chaincode>(chaincode: Arc<C>, config: &DialConfig) -> Resul
         .max_encoding_message_size(MAX_MESSAGE_SIZE);
     let (session, outgoing) = Session::new(chaincode, &config.chaincode_id);
     let inbound = client
-        .register(ReceiverStream::new(outgoing))
+        .register(outgoing)
         .await
         .map_err(|e| Error::Transport(format!("the peer refused the stream: {}", e.message())))?
         .into_inner();
@@ -216,9 +216,7 @@ impl<C: Chaincode> ConnectRpc for ConnectService<C> {
                 tracing::info!(?peer, "peer connection ended: {e}");
             }
         });
-        Ok(tonic::Response::new(Box::pin(
-            ReceiverStream::new(outgoing).map(Ok),
-        )))
+        Ok(tonic::Response::new(Box::pin(outgoing.map(Ok))))
     }
 }
 
