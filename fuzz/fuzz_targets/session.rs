@@ -11,7 +11,6 @@ use fabric_chaincode_shim::proto::protos::{ChaincodeInput, ChaincodeMessage};
 use fabric_chaincode_shim::session::Session;
 use fabric_chaincode_shim::{Chaincode, ChaincodeStub, Response, success};
 use libfuzzer_sys::fuzz_target;
-use tokio_stream::StreamExt;
 
 /// Reads a key, ranges over keys and writes one: enough to have requests in flight.
 struct Busy;
