@@ -133,7 +133,15 @@ mod command {
     use clap::{Args, Parser, Subcommand};
 
     use super::{failure, invoke_result, parse_ctor, parse_transient, show_key, succeeded};
-    use crate::{DevPeer, Invocation, Ledger, Mode, PeerConfig, RegisterServer};
+    use crate::{
+        DevIdentity, DevPeer, IdentitySpec, Invocation, Ledger, Mode, PeerConfig, RegisterServer,
+    };
+
+    fn parse_attribute(text: &str) -> Result<(String, String), String> {
+        text.split_once('=')
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .ok_or_else(|| format!("expected name=value, got {text:?}"))
+    }
 
     /// Where command output goes.
     type Out<'a> = dyn std::io::Write + Send + 'a;
@@ -214,6 +222,18 @@ mod command {
         /// Most keys per GET_STATE_MULTIPLE offered in READY (0: do not offer it).
         #[arg(long, global = true, default_value_t = 1000)]
         get_multiple: u32,
+        /// MSP id of the client creating transactions (also the peer's own, `CORE_PEER_LOCALMSPID`).
+        #[arg(long, global = true, default_value = "Org1MSP")]
+        mspid: String,
+        /// Common name of the client's certificate.
+        #[arg(long, global = true, default_value = "User1@org1.example.com")]
+        user: String,
+        /// Organizational units of the client's certificate (repeatable).
+        #[arg(long = "ou", global = true, default_values_t = vec!["client".to_string()])]
+        ous: Vec<String>,
+        /// Fabric CA attributes of the client's certificate, `name=value` (repeatable).
+        #[arg(long = "attr", global = true, value_parser = parse_attribute)]
+        attributes: Vec<(String, String)>,
         #[command(subcommand)]
         command: Command,
     }
@@ -288,7 +308,20 @@ mod command {
 
         fn peer(&self) -> Result<DevPeer, String> {
             let ledger = Ledger::open(&self.data_dir).map_err(|e| format!("Error: {e}"))?;
-            DevPeer::new(ledger, self.config()).map_err(|e| format!("Error: {e}"))
+            let organization = format!(
+                "{}.example.com",
+                self.mspid.trim_end_matches("MSP").to_ascii_lowercase()
+            );
+            let spec = IdentitySpec {
+                mspid: self.mspid.clone(),
+                common_name: self.user.clone(),
+                organizational_units: self.ous.clone(),
+                organization,
+                attributes: self.attributes.iter().cloned().collect(),
+            };
+            let identity = DevIdentity::generate(&spec).map_err(|e| format!("Error: {e}"))?;
+            DevPeer::with_identity(ledger, self.config(), identity)
+                .map_err(|e| format!("Error: {e}"))
         }
 
         async fn session(&self, target: &Target) -> Result<Session, String> {
@@ -480,12 +513,20 @@ mod command {
                     } else {
                         format!("{}/{}", space.namespace, space.collection)
                     };
-                    outln!(
-                        out,
+                    let metadata = peer
+                        .ledger()
+                        .metadata(&space, &key)
+                        .map_err(|e| format!("Error: {e}"))?;
+                    let mut line = format!(
                         "{place} {} = {}",
                         show_key(&key),
                         String::from_utf8_lossy(&value)
                     );
+                    for entry in metadata {
+                        let hex: String = entry.value.iter().map(|b| format!("{b:02x}")).collect();
+                        line.push_str(&format!("  [{}={hex}]", entry.metakey));
+                    }
+                    outln!(out, "{line}");
                 }
                 Ok(())
             }

@@ -283,10 +283,17 @@ impl DevPeer {
         config: PeerConfig,
         identity: DevIdentity,
     ) -> Result<Self> {
+        Ok(Self::sharing(Arc::new(ledger), config, identity))
+    }
+
+    /// A peer over a ledger shared with other peers (e.g. one peer per
+    /// organisation over the same channel state); commits are serialized by
+    /// the ledger.
+    pub fn sharing(ledger: Arc<Ledger>, config: PeerConfig, identity: DevIdentity) -> Self {
         let (events, _) = broadcast::channel(1024);
-        Ok(DevPeer {
+        DevPeer {
             core: Arc::new(Core {
-                ledger: Arc::new(ledger),
+                ledger,
                 config,
                 identity,
                 chaincodes: Mutex::new(HashMap::new()),
@@ -294,7 +301,12 @@ impl DevPeer {
                 events,
                 nonce: AtomicU64::new(0),
             }),
-        })
+        }
+    }
+
+    /// The shared handle of the ledger (for [`DevPeer::sharing`]).
+    pub fn shared_ledger(&self) -> Arc<Ledger> {
+        Arc::clone(&self.core.ledger)
     }
 
     /// A peer with an in-memory ledger and default settings (handy in tests).
