@@ -307,7 +307,19 @@ mod command {
         }
 
         fn peer(&self) -> Result<DevPeer, String> {
-            let ledger = Ledger::open(&self.data_dir).map_err(|e| format!("Error: {e}"))?;
+            // The previous command of this process may still be releasing the
+            // database (its chaincode stream closing); give it a moment.
+            let mut attempts = 0;
+            let ledger = loop {
+                match Ledger::open(&self.data_dir) {
+                    Ok(ledger) => break ledger,
+                    Err(e) if attempts < 50 && e.to_string().contains("already open") => {
+                        attempts += 1;
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    Err(e) => return Err(format!("Error: {e}")),
+                }
+            };
             let organization = format!(
                 "{}.example.com",
                 self.mspid.trim_end_matches("MSP").to_ascii_lowercase()
