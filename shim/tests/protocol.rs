@@ -456,3 +456,22 @@ async fn the_session_ends_when_the_peer_closes_the_stream() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn decorations_and_raw_arguments_reach_the_stub() {
+    let mut peer = RawPeer::start().await;
+    peer.handshake(Bytes::new()).await;
+    let mut input = ChaincodeInput {
+        args: vec![Bytes::from_static(b"decorations")],
+        ..Default::default()
+    };
+    input
+        .decorations
+        .insert("b".into(), Bytes::from_static(b"2"));
+    input
+        .decorations
+        .insert("a".into(), Bytes::from_static(b"1"));
+    peer.send(frame(MessageType::Transaction, encode(&input), "t1", "ch"))
+        .await;
+    assert_eq!(text(&peer.completed("t1").await), "a=1,b=2");
+}

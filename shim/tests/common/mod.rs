@@ -340,6 +340,15 @@ impl Probe {
                     stub.is_init(),
                 ))
             }
+            "decorations" => {
+                let mut all: Vec<String> = stub
+                    .decorations()
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", String::from_utf8_lossy(v)))
+                    .collect();
+                all.sort();
+                text(all.join(","))
+            }
             "params" => {
                 let params = stub.peer_params();
                 text(format!(
