@@ -1,5 +1,59 @@
-//! Hyperledger Fabric chaincode shim.
+//! The Hyperledger Fabric chaincode shim: the process side of Fabric's
+//! chaincode protocol.
+//!
+//! A chaincode is a process that talks to its peer over one gRPC stream of
+//! `ChaincodeMessage`s. This crate owns that conversation:
+//!
+//! * [`transport`]: both connection modes — the chaincode dials the peer's
+//!   `ChaincodeSupport.Register` ([`transport::dial`]), or serves
+//!   `Chaincode.Connect` as chaincode-as-a-service
+//!   ([`transport::ChaincodeServer`]) — with TLS and mutual TLS, configured
+//!   from the environment variables and flags Fabric's launchers use;
+//! * [`session`]: the handler state machine (REGISTER → REGISTERED → READY,
+//!   concurrent transactions, replies routed by channel and transaction id,
+//!   KEEPALIVE, COMPLETED/ERROR, panic isolation);
+//! * [`ChaincodeStub`]: the whole stub API of the Go shim v2.3 — state,
+//!   ranges, composite keys, rich queries, pagination, history, private data,
+//!   key-level endorsement, events, calls to other chaincodes, proposal
+//!   accessors, write batches and multi-get.
+//!
+//! Most contracts are written with `fabric-contract-api`, which builds on
+//! this crate; implement [`Chaincode`] directly for full control:
+//!
+//! ```no_run
+//! use fabric_chaincode_shim::{Chaincode, ChaincodeStub, Response, error, success};
+//!
+//! struct KeyValue;
+//!
+//! impl Chaincode for KeyValue {
+//!     async fn invoke(&self, stub: &ChaincodeStub) -> Response {
+//!         let (function, params) = stub.function_and_parameters();
+//!         let result = match (function.as_str(), params.as_slice()) {
+//!             ("Put", [key, value]) => stub.put_state(key, value.clone()).await.map(|()| Vec::new()),
+//!             ("Get", [key]) => stub.get_state(key).await.map(|v| v.map(|b| b.to_vec()).unwrap_or_default()),
+//!             _ => return error(format!("unknown function {function}")),
+//!         };
+//!         match result {
+//!             Ok(payload) => success(payload),
+//!             Err(e) => error(e.to_string()),
+//!         }
+//!     }
+//! }
+//!
+//! fn main() -> std::process::ExitCode {
+//!     // Dials the peer (`--peer.address`, `CORE_CHAINCODE_ID_NAME`, ...) or,
+//!     // with `CHAINCODE_SERVER_ADDRESS` set, serves it.
+//!     match fabric_chaincode_shim::start(KeyValue) {
+//!         Ok(()) => std::process::ExitCode::SUCCESS,
+//!         Err(e) => {
+//!             eprintln!("chaincode stopped: {e}");
+//!             std::process::ExitCode::FAILURE
+//!         }
+//!     }
+//! }
+//! ```
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod chaincode;
 mod error;
