@@ -3,8 +3,8 @@
 //! through that crate: `use fabric_contract_api::contract;`.
 //!
 //! The crate is organised as parse → model → validate → codegen:
-//! [`parse`] reads attribute options and method signatures into the
-//! [`model`], [`validate`] checks across items, [`codegen`] writes the
+//! `parse` reads attribute options and method signatures into the
+//! `model`, `validate` checks across items, `codegen` writes the
 //! `Contract` implementation. Mistakes are collected and reported together.
 #![forbid(unsafe_code)]
 

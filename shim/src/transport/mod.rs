@@ -4,7 +4,7 @@
 //! * [`ChaincodeServer`]: chaincode-as-a-service, the chaincode serves
 //!   `Chaincode.Connect` and the peer connects to it, as often as it likes.
 //!
-//! Both carry the same [`Session`](crate::session::Session); both use the
+//! Both carry the same [`Session`]; both use the
 //! peer's limits (100 MiB messages) and keepalive (60 s pings, 20 s timeout,
 //! which the peer's minimum ping interval of 60 s accepts).
 
