@@ -1,6 +1,79 @@
 //! Helpers shared by the workspace's integration tests and the examples' tests.
 
 use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use fabric_dev_peer::{DevPeer, RegisterServer};
+use tokio::process::{Child, Command};
+
+/// How a chaincode process reaches the peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// It dials the peer (`-peer.address`, `CORE_CHAINCODE_ID_NAME`), as a
+    /// peer-launched chaincode does.
+    Dial,
+    /// It serves `Chaincode.Connect` (`CHAINCODE_SERVER_ADDRESS`,
+    /// `CHAINCODE_ID`) and the peer dials it, as chaincode-as-a-service.
+    Service,
+}
+
+/// Starts the chaincode executable `binary` as `<name>:0123`, connects it to
+/// `peer` in `mode`, and returns once it is registered. Extra environment
+/// variables go to the process; it is killed when the returned child drops.
+pub async fn launch(
+    peer: &DevPeer,
+    binary: &str,
+    name: &str,
+    mode: Mode,
+    env: &[(&str, &str)],
+) -> Child {
+    let mut command = Command::new(binary);
+    command
+        .env("CORE_PEER_TLS_ENABLED", "false")
+        .env("CORE_CHAINCODE_LOGGING_LEVEL", "WARNING")
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .kill_on_drop(true);
+    let id = format!("{name}:0123");
+    match mode {
+        Mode::Dial => {
+            let server = RegisterServer::bind("127.0.0.1:0", None)
+                .await
+                .expect("a loopback port");
+            let address = server.local_addr().to_string();
+            peer.serve(server);
+            let child = command
+                .arg(format!("-peer.address={address}"))
+                .env("CORE_CHAINCODE_ID_NAME", &id)
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {binary}: {e}"));
+            peer.wait_for(name, Duration::from_secs(30))
+                .await
+                .unwrap_or_else(|e| panic!("{name} did not register: {e}"));
+            child
+        }
+        Mode::Service => {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free loopback port")
+                .port();
+            let address = format!("127.0.0.1:{port}");
+            let child = command
+                .env("CHAINCODE_SERVER_ADDRESS", &address)
+                .env("CHAINCODE_ID", &id)
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {binary}: {e}"));
+            for _ in 0..300 {
+                if peer.connect(&address, None).await.is_ok() {
+                    return child;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            panic!("the chaincode server of {name} did not come up at {address}");
+        }
+    }
+}
 
 /// The `../shared/fabric` directory next to the workspace.
 pub fn fabric_dir() -> PathBuf {

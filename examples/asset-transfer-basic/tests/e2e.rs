@@ -1,23 +1,11 @@
 //! The chaincode binary against the development peer over gRPC, in both
 //! connection modes, as a Fabric peer runs it.
 
-use std::process::Stdio;
-use std::time::Duration;
-
-use fabric_dev_peer::{DevPeer, Invocation, RegisterServer};
-use tokio::process::{Child, Command};
+use fabric_dev_peer::{DevPeer, Invocation};
+use integration_tests::{Mode, launch};
+use tokio::process::Command;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_asset-transfer-basic");
-
-fn chaincode() -> Command {
-    let mut command = Command::new(BINARY);
-    command
-        .env("CORE_PEER_TLS_ENABLED", "false")
-        .env("CORE_CHAINCODE_LOGGING_LEVEL", "WARNING")
-        .stdout(Stdio::null())
-        .kill_on_drop(true);
-    command
-}
 
 async fn run_walkthrough(peer: &DevPeer) {
     let call = |args: &[&str]| Invocation::new("basic", args);
@@ -51,42 +39,14 @@ async fn run_walkthrough(peer: &DevPeer) {
 #[tokio::test]
 async fn dial_mode_as_the_peer_launches_it() {
     let peer = DevPeer::in_memory().unwrap();
-    let server = RegisterServer::bind("127.0.0.1:0", None).await.unwrap();
-    let address = server.local_addr().to_string();
-    peer.serve(server);
-    let _child: Child = chaincode()
-        .arg(format!("-peer.address={address}"))
-        .env("CORE_CHAINCODE_ID_NAME", "basic:0123")
-        .spawn()
-        .unwrap();
-    peer.wait_for("basic", Duration::from_secs(30))
-        .await
-        .unwrap();
+    let _chaincode = launch(&peer, BINARY, "basic", Mode::Dial, &[]).await;
     run_walkthrough(&peer).await;
 }
 
 #[tokio::test]
 async fn service_mode_as_an_external_service() {
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().port()
-    };
-    let address = format!("127.0.0.1:{port}");
-    let _child = chaincode()
-        .env("CHAINCODE_SERVER_ADDRESS", &address)
-        .env("CHAINCODE_ID", "basic:0123")
-        .spawn()
-        .unwrap();
     let peer = DevPeer::in_memory().unwrap();
-    let mut connected = None;
-    for _ in 0..100 {
-        if let Ok(handle) = peer.connect(&address, None).await {
-            connected = Some(handle);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(connected.is_some(), "the chaincode server did not come up");
+    let _chaincode = launch(&peer, BINARY, "basic", Mode::Service, &[]).await;
     run_walkthrough(&peer).await;
 }
 

@@ -7,25 +7,15 @@
 //! development peer has no blocks to replay from, so the test checks the
 //! events as they are committed.)
 
-use std::process::Stdio;
 use std::time::Duration;
 
-use fabric_dev_peer::{CommittedEvent, DevPeer, Invocation, RegisterServer};
-use tokio::process::{Child, Command};
+use fabric_dev_peer::{CommittedEvent, DevPeer, Invocation};
+use integration_tests::{Mode, launch};
+use tokio::process::Command;
 use tokio::sync::broadcast::Receiver;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_asset-transfer-events");
 const NAME: &str = "events";
-
-fn chaincode() -> Command {
-    let mut command = Command::new(BINARY);
-    command
-        .env("CORE_PEER_TLS_ENABLED", "false")
-        .env("CORE_CHAINCODE_LOGGING_LEVEL", "WARNING")
-        .stdout(Stdio::null())
-        .kill_on_drop(true);
-    command
-}
 
 async fn next_event(events: &mut Receiver<CommittedEvent>) -> (String, serde_json::Value) {
     let committed = tokio::time::timeout(Duration::from_secs(10), events.recv())
@@ -97,40 +87,14 @@ async fn run_application_flow(peer: &DevPeer) {
 #[tokio::test]
 async fn dial_mode_as_the_peer_launches_it() {
     let peer = DevPeer::in_memory().unwrap();
-    let server = RegisterServer::bind("127.0.0.1:0", None).await.unwrap();
-    let address = server.local_addr().to_string();
-    peer.serve(server);
-    let _child: Child = chaincode()
-        .arg(format!("-peer.address={address}"))
-        .env("CORE_CHAINCODE_ID_NAME", format!("{NAME}:0123"))
-        .spawn()
-        .unwrap();
-    peer.wait_for(NAME, Duration::from_secs(30)).await.unwrap();
+    let _chaincode = launch(&peer, BINARY, NAME, Mode::Dial, &[]).await;
     run_application_flow(&peer).await;
 }
 
 #[tokio::test]
 async fn service_mode_as_an_external_service() {
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().port()
-    };
-    let address = format!("127.0.0.1:{port}");
-    let _child = chaincode()
-        .env("CHAINCODE_SERVER_ADDRESS", &address)
-        .env("CHAINCODE_ID", format!("{NAME}:0123"))
-        .spawn()
-        .unwrap();
     let peer = DevPeer::in_memory().unwrap();
-    let mut connected = false;
-    for _ in 0..100 {
-        if peer.connect(&address, None).await.is_ok() {
-            connected = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(connected, "the chaincode server did not come up");
+    let _chaincode = launch(&peer, BINARY, NAME, Mode::Service, &[]).await;
     run_application_flow(&peer).await;
 }
 

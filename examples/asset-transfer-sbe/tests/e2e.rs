@@ -11,27 +11,15 @@
 //! allowed by the policy (and is submitted); a step it expects to be rejected
 //! must not be (and is not submitted, as Fabric would not commit it).
 
-use std::process::Stdio;
-use std::time::Duration;
-
 use fabric_contract_api::endorsement::{KeyEndorsementPolicy, RoleType};
 use fabric_dev_peer::ledger::Space;
-use fabric_dev_peer::{DevIdentity, DevPeer, IdentitySpec, Invocation, RegisterServer};
-use tokio::process::{Child, Command};
+use fabric_dev_peer::{DevIdentity, DevPeer, IdentitySpec, Invocation};
+use integration_tests::{Mode, launch};
+use tokio::process::Command;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_asset-transfer-sbe");
 const NAME: &str = "sbe";
 const KEY: &str = "asset-42";
-
-fn chaincode() -> Command {
-    let mut command = Command::new(BINARY);
-    command
-        .env("CORE_PEER_TLS_ENABLED", "false")
-        .env("CORE_CHAINCODE_LOGGING_LEVEL", "WARNING")
-        .stdout(Stdio::null())
-        .kill_on_drop(true);
-    command
-}
 
 struct Flow<'a> {
     peer: &'a DevPeer,
@@ -189,40 +177,14 @@ async fn run_application_flow(peer: &DevPeer) {
 #[tokio::test]
 async fn dial_mode_as_the_peer_launches_it() {
     let peer = DevPeer::in_memory().unwrap();
-    let server = RegisterServer::bind("127.0.0.1:0", None).await.unwrap();
-    let address = server.local_addr().to_string();
-    peer.serve(server);
-    let _child: Child = chaincode()
-        .arg(format!("-peer.address={address}"))
-        .env("CORE_CHAINCODE_ID_NAME", format!("{NAME}:0123"))
-        .spawn()
-        .unwrap();
-    peer.wait_for(NAME, Duration::from_secs(30)).await.unwrap();
+    let _chaincode = launch(&peer, BINARY, NAME, Mode::Dial, &[]).await;
     run_application_flow(&peer).await;
 }
 
 #[tokio::test]
 async fn service_mode_as_an_external_service() {
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().port()
-    };
-    let address = format!("127.0.0.1:{port}");
-    let _child = chaincode()
-        .env("CHAINCODE_SERVER_ADDRESS", &address)
-        .env("CHAINCODE_ID", format!("{NAME}:0123"))
-        .spawn()
-        .unwrap();
     let peer = DevPeer::in_memory().unwrap();
-    let mut connected = false;
-    for _ in 0..100 {
-        if peer.connect(&address, None).await.is_ok() {
-            connected = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(connected, "the chaincode server did not come up");
+    let _chaincode = launch(&peer, BINARY, NAME, Mode::Service, &[]).await;
     run_application_flow(&peer).await;
 }
 
