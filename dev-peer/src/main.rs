@@ -9,6 +9,7 @@
 //! fabric-dev-peer script demo.script -n basic --chaincode target/debug/asset-transfer-basic
 //! fabric-dev-peer demo
 //! ```
+#![forbid(unsafe_code)]
 
 fn main() -> std::process::ExitCode {
     fabric_dev_peer::cli::main()

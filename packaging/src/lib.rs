@@ -16,6 +16,7 @@
 //! Both may carry CouchDB indexes (`META-INF/statedb/couchdb/indexes/*.json`).
 //! Archives are reproducible (fixed timestamps and owners, sorted entries),
 //! so the package id (`label:sha256`) only changes when the content does.
+#![forbid(unsafe_code)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

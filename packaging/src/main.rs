@@ -4,6 +4,7 @@
 //! fabric-package ccaas  --label basic_1.0 --address basic.example.com:9999 [--tls-root-cert ca.pem [--client-cert c.pem --client-key k.pem]] [--meta-inf META-INF]
 //! fabric-package binary --label basic_1.0 --executable target/release/asset-transfer-basic [--meta-inf META-INF]
 //! ```
+#![forbid(unsafe_code)]
 
 use std::path::PathBuf;
 use std::process::ExitCode;

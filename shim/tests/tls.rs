@@ -290,3 +290,57 @@ async fn service_tls_settings_come_from_files_named_in_the_environment() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Runs `openssl s_client` against `address` with one TLS version (the
+/// client allows old versions: security level 0); its combined output.
+fn openssl_handshake(address: &str, version_flag: &str, ca: &std::path::Path) -> String {
+    let output = std::process::Command::new("openssl")
+        .args([
+            "s_client",
+            "-connect",
+            address,
+            version_flag,
+            "-cipher",
+            "DEFAULT:@SECLEVEL=0",
+            "-CAfile",
+        ])
+        .arg(ca)
+        .args(["-servername", "localhost", "-brief"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("the openssl command is installed (.ci/run installs it)");
+    String::from_utf8_lossy(&output.stderr).to_string() + &String::from_utf8_lossy(&output.stdout)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_below_1_2_is_refused() {
+    let pki = pki();
+    let address = tls_chaincode_server(&pki, false).await;
+    let dir = std::env::temp_dir().join(format!("shim-tls-versions-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, &pki.ca_pem).unwrap();
+    let outputs = tokio::task::spawn_blocking(move || {
+        ["-tls1_2", "-tls1_3", "-tls1_1", "-tls1"]
+            .map(|flag| openssl_handshake(&address, flag, &ca))
+    })
+    .await
+    .unwrap();
+    let established = |text: &str| text.contains("Protocol version");
+    assert!(
+        established(&outputs[0]),
+        "TLS 1.2 is accepted:\n{}",
+        outputs[0]
+    );
+    assert!(
+        established(&outputs[1]),
+        "TLS 1.3 is accepted:\n{}",
+        outputs[1]
+    );
+    for (version, text) in [("1.1", &outputs[2]), ("1.0", &outputs[3])] {
+        assert!(!established(text), "TLS {version} must be refused:\n{text}");
+        // Refused by the server (it answers with an alert), not by the client.
+        assert!(text.contains("SSL alert number"), "TLS {version}:\n{text}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

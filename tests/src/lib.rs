@@ -1,4 +1,5 @@
 //! Helpers shared by the workspace's integration tests and the examples' tests.
+#![forbid(unsafe_code)]
 
 use std::path::PathBuf;
 use std::process::Stdio;

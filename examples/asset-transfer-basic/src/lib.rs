@@ -3,6 +3,7 @@
 //! Same transaction names, argument order and encodings, stored JSON (fields
 //! in alphabetical order) and error messages as the Go version, so the
 //! samples' client applications work unchanged.
+#![forbid(unsafe_code)]
 
 use fabric_contract_api::{Context, ContractError, contract};
 use schemars::JsonSchema;

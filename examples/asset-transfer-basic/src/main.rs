@@ -1,5 +1,6 @@
 //! The chaincode process: dials the peer or serves as chaincode-as-a-service,
 //! as its environment says. `asset-transfer-basic metadata` prints the
 //! contract metadata without a peer.
+#![forbid(unsafe_code)]
 
 fabric_contract_api::main!(asset_transfer_basic::SmartContract);

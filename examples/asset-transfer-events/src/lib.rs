@@ -5,6 +5,7 @@
 //! transaction, whose payload is the asset's JSON. Clients receive the events
 //! once the transaction is committed. Same transaction names, argument order,
 //! stored JSON (fields in alphabetical order, as in Go) and error messages.
+#![forbid(unsafe_code)]
 
 use fabric_contract_api::{Context, ContractError, contract};
 use schemars::JsonSchema;

@@ -11,6 +11,7 @@
 //! * rich (CouchDB Mango) queries, with and without pagination, backed by the
 //!   index in `META-INF/statedb/couchdb/indexes/indexOwner.json`;
 //! * the history of a key.
+#![forbid(unsafe_code)]
 
 use fabric_contract_api::shim::{QueryResponseMetadata, StateQueryIterator, split_composite_key};
 use fabric_contract_api::{Context, ContractError, contract, shim};

@@ -12,6 +12,7 @@
 //! organisation's private collection first check that the client belongs to
 //! the organisation of the peer it called (`shim.GetMSPID()` in Go,
 //! [`fabric_contract_api::shim::local_mspid`] here).
+#![forbid(unsafe_code)]
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;

@@ -10,6 +10,7 @@
 //! Same transaction names, argument order, stored JSON (`ID`, `Value`,
 //! `Owner`, `OwnerOrg`, as the TypeScript `Asset` class), error messages and
 //! policy bytes (`AND('<Org>.member')`, as `KeyEndorsementPolicy.addOrgs('MEMBER', ...)`).
+#![forbid(unsafe_code)]
 
 use fabric_contract_api::endorsement::{KeyEndorsementPolicy, RoleType};
 use fabric_contract_api::{Context, ContractError, contract};

@@ -11,6 +11,7 @@
 //! Transaction names, argument order and encodings, stored values, results,
 //! events and error messages are those of the Go sample, so its client
 //! applications and walk-through work unchanged.
+#![forbid(unsafe_code)]
 
 use fabric_contract_api::identity::ClientIdentity;
 use fabric_contract_api::{Context, ContractError, contract, shim};

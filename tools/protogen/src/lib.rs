@@ -4,6 +4,7 @@
 //! user of the workspace needs a protobuf compiler. `cargo run -p protogen`
 //! rewrites it; the `drift` test regenerates into a temporary directory and
 //! fails when the committed files differ.
+#![forbid(unsafe_code)]
 
 use std::path::{Path, PathBuf};
 

@@ -1,4 +1,5 @@
 //! `cargo run -p protogen`: regenerate `shim/src/proto/generated/`.
+#![forbid(unsafe_code)]
 
 fn main() {
     let out = protogen::committed_dir();
