@@ -72,6 +72,7 @@ mod contract;
 pub mod endorsement;
 mod error;
 pub mod identity;
+pub mod json;
 mod logging;
 pub mod metadata;
 mod override_file;

@@ -20,7 +20,8 @@ use fabric_chaincode_shim::transport::MAX_MESSAGE_SIZE;
 use futures_util::{Stream, StreamExt};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Certificate, ClientTlsConfig, Endpoint, Identity, Server, ServerTlsConfig};
 
 use crate::error::{PeerError, Result};
@@ -137,11 +138,12 @@ impl RegisterServer {
             .max_decoding_message_size(MAX_MESSAGE_SIZE)
             .max_encoding_message_size(MAX_MESSAGE_SIZE);
         let router = builder.add_service(service);
+        // Small messages must not wait for delayed ACKs: Nagle off on every
+        // accepted connection (the builder's `tcp_nodelay` does not reach
+        // sockets accepted from our own listener).
+        let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
         let task = tokio::spawn(async move {
-            if let Err(e) = router
-                .serve_with_incoming(TcpListenerStream::new(listener))
-                .await
-            {
+            if let Err(e) = router.serve_with_incoming(incoming).await {
                 tracing::error!("chaincode listener failed: {e}");
             }
         });

@@ -65,14 +65,16 @@ both_modes! {
         let closes = || h.peer.chaincode(&h.name).unwrap().stats().count(MessageType::QueryStateClose);
         let nexts = || h.peer.chaincode(&h.name).unwrap().stats().count(MessageType::QueryStateNext);
         // Dropped after 5 of 250, then another call: QUERY_STATE_CLOSE went out first.
-        assert_eq!(h.query(&["range_early", "r", "r9", "5"]).await, "5");
+        assert_eq!(h.query(&["range_early", "r", "r9", "5"]).await, "5:true");
         assert_eq!((closes(), nexts()), (1, 0), "one batch read, then closed");
         // Closed explicitly after 120: one QUERY_STATE_NEXT fetched the second batch.
-        assert_eq!(h.query(&["range_early", "r", "r9", "120", "close"]).await, "120");
-        assert_eq!((closes(), nexts()), (2, 1));
+        assert_eq!(h.query(&["range_early", "r", "r9", "120", "close"]).await, "120:true");
+        // Past the end, nothing is left.
+        assert_eq!(h.query(&["range_early", "r", "r9", "300"]).await, "250:false");
+        assert_eq!((closes(), nexts()), (2, 3));
         // Read to the end: nothing left to close.
         assert_eq!(h.query(&["range_count", "r", "r9"]).await, "250");
-        assert_eq!((closes(), nexts()), (2, 3));
+        assert_eq!((closes(), nexts()), (2, 5));
     };
 
     pagination(PeerConfig::default()) => |h: Harness| async move {
@@ -141,6 +143,8 @@ both_modes! {
         // Public state is untouched by private writes.
         assert_eq!(h.query(&["get", "k1"]).await, "<none>");
         h.ok(&["priv_put", "coll", "j1", r#"{"kind":"x"}"#]).await;
+        h.ok(&["priv_put", "coll", "\u{0}color\u{0}blue\u{0}p1\u{0}", "v"]).await;
+        assert_eq!(h.query(&["priv_partial", "coll", "color", "blue"]).await, "~color~blue~p1~");
         assert_eq!(h.query(&["priv_query", "coll", r#"{"selector":{"kind":"x"}}"#]).await, "j1");
         // An empty collection name is rejected by the stub.
         let out = h.evaluate(&["priv_get", "", "k"]).await;

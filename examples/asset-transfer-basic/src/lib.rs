@@ -61,7 +61,7 @@ impl SmartContract {
                 size,
             };
             ctx.stub()
-                .put_state(id, serde_json::to_vec(&asset)?)
+                .put_state(id, fabric_contract_api::json::to_vec_go(&asset)?)
                 .await
                 .map_err(|e| ContractError::new(format!("failed to put to world state. {e}")))?;
         }
@@ -93,7 +93,7 @@ impl SmartContract {
             size,
         };
         ctx.stub()
-            .put_state(&id, serde_json::to_vec(&asset)?)
+            .put_state(&id, fabric_contract_api::json::to_vec_go(&asset)?)
             .await?;
         Ok(())
     }
@@ -132,7 +132,7 @@ impl SmartContract {
             size,
         };
         ctx.stub()
-            .put_state(&id, serde_json::to_vec(&asset)?)
+            .put_state(&id, fabric_contract_api::json::to_vec_go(&asset)?)
             .await?;
         Ok(())
     }
@@ -169,7 +169,7 @@ impl SmartContract {
         let mut asset = self.read_asset(ctx, id.clone()).await?;
         let old_owner = std::mem::replace(&mut asset.owner, new_owner);
         ctx.stub()
-            .put_state(&id, serde_json::to_vec(&asset)?)
+            .put_state(&id, fabric_contract_api::json::to_vec_go(&asset)?)
             .await?;
         Ok(old_owner)
     }

@@ -145,3 +145,14 @@ async fn direct_method_calls_share_the_ledger() {
     assert_eq!(err.message(), "the asset zz does not exist");
     tx.rollback().await;
 }
+
+#[tokio::test]
+async fn stored_json_escapes_like_go_encoding_json() {
+    let kit = kit().await;
+    kit.submit(&["CreateAsset", "a<1>", "blue & red", "1", "Tom", "2"])
+        .await;
+    assert_eq!(
+        kit.state("a<1>").as_deref(),
+        Some(&br#"{"AppraisedValue":2,"Color":"blue \u0026 red","ID":"a\u003c1\u003e","Owner":"Tom","Size":1}"#[..])
+    );
+}

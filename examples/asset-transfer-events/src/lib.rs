@@ -67,7 +67,7 @@ impl SmartContract {
             owner,
             size,
         };
-        let asset_json = serde_json::to_vec(&asset)?;
+        let asset_json = fabric_contract_api::json::to_vec_go(&asset)?;
         ctx.stub().set_event("CreateAsset", asset_json.clone())?;
         ctx.stub().put_state(&id, asset_json).await?;
         Ok(())
@@ -99,7 +99,7 @@ impl SmartContract {
             owner,
             size,
         };
-        let asset_json = serde_json::to_vec(&asset)?;
+        let asset_json = fabric_contract_api::json::to_vec_go(&asset)?;
         ctx.stub().set_event("UpdateAsset", asset_json.clone())?;
         ctx.stub().put_state(&id, asset_json).await?;
         Ok(())
@@ -125,7 +125,7 @@ impl SmartContract {
     ) -> Result<String, ContractError> {
         let mut asset = self.read_asset(ctx, id.clone()).await?;
         let old_owner = std::mem::replace(&mut asset.owner, new_owner);
-        let asset_json = serde_json::to_vec(&asset)?;
+        let asset_json = fabric_contract_api::json::to_vec_go(&asset)?;
         ctx.stub().set_event("TransferAsset", asset_json.clone())?;
         ctx.stub().put_state(&id, asset_json).await?;
         Ok(old_owner)

@@ -449,22 +449,9 @@ fn non_empty<T>(items: Vec<T>) -> Option<Vec<T>> {
     (!items.is_empty()).then_some(items)
 }
 
-/// JSON as Go's `encoding/json` writes it: `<`, `>`, `&`, U+2028 and U+2029
-/// escaped (serde_json leaves them as they are; they only occur inside strings).
+/// JSON as Go's `encoding/json` writes it (see [`fabric_contract_api::json`]).
 pub fn go_json<T: Serialize>(value: &T) -> Result<Vec<u8>, ContractError> {
-    let text = serde_json::to_string(value)?;
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
-    }
-    Ok(out.into_bytes())
+    Ok(fabric_contract_api::json::to_vec_go(value)?)
 }
 
 /// A protobuf timestamp as Go marshals the `time.Time` it converts to:

@@ -176,7 +176,11 @@ impl SmartContract {
             asset.owner
         );
         ctx.stub()
-            .put_private_data(ASSET_COLLECTION, &asset.id, serde_json::to_vec(&asset)?)
+            .put_private_data(
+                ASSET_COLLECTION,
+                &asset.id,
+                fabric_contract_api::json::to_vec_go(&asset)?,
+            )
             .await
             .map_err(|e| format!("failed to put asset into private data collecton: {e}"))?;
 
@@ -187,7 +191,11 @@ impl SmartContract {
         let org_collection = collection_name(ctx)?;
         tracing::info!("Put: collection {org_collection}, ID {}", details.id);
         ctx.stub()
-            .put_private_data(&org_collection, &details.id, serde_json::to_vec(&details)?)
+            .put_private_data(
+                &org_collection,
+                &details.id,
+                fabric_contract_api::json::to_vec_go(&details)?,
+            )
             .await
             .map_err(|e| format!("failed to put asset private details: {e}"))?;
         Ok(())
@@ -291,7 +299,7 @@ impl SmartContract {
         }
 
         asset.owner = buyer_id;
-        let asset_json = serde_json::to_vec(&asset)
+        let asset_json = fabric_contract_api::json::to_vec_go(&asset)
             .map_err(|e| format!("failed marshalling asset {}: {e}", input.id))?;
         tracing::info!(
             "TransferAsset Put: collection {ASSET_COLLECTION}, ID {}",

@@ -488,22 +488,9 @@ pub fn sub(b: i64, q: i64) -> Result<i64, ContractError> {
     Ok(b - q)
 }
 
-/// JSON as Go's `encoding/json` writes it: `<`, `>`, `&`, U+2028 and U+2029
-/// escaped (serde_json leaves them as they are; they only occur inside strings).
+/// JSON as Go's `encoding/json` writes it (see [`fabric_contract_api::json`]).
 fn go_json<T: Serialize>(value: &T) -> Result<Vec<u8>, serde_json::Error> {
-    let text = serde_json::to_string(value)?;
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
-    }
-    Ok(out.into_bytes())
+    fabric_contract_api::json::to_vec_go(value)
 }
 
 #[cfg(test)]

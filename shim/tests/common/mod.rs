@@ -85,6 +85,7 @@ impl Probe {
                     }
                     read += 1;
                 }
+                let more = it.has_next();
                 let explicit = p.get(3) == Some(&"close");
                 if explicit {
                     it.close().await?;
@@ -92,7 +93,7 @@ impl Probe {
                     drop(it);
                 }
                 let _ = stub.get_state("after").await?;
-                text(read.to_string())
+                text(format!("{read}:{more}"))
             }
             "range_page" => {
                 let (it, meta) = stub
