@@ -278,7 +278,7 @@ impl ChaincodeHandle {
             txs.insert(key.clone(), Arc::clone(&ctx));
         }
         let mut msg = frame(ty, encode(input), &ctx.txid, &ctx.channel);
-        msg.proposal = ctx.proposal.clone();
+        msg.proposal = ctx.proposal.clone().map(Box::new);
         let result = match self.send_raw(msg).await {
             Ok(()) => tokio::time::timeout(timeout, finished).await,
             Err(e) => {

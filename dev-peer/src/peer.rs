@@ -493,14 +493,14 @@ impl DevPeer {
             if let Some(event) = &event {
                 let _ = self.core.events.send(CommittedEvent {
                     channel: channel.clone(),
-                    event: event.clone(),
+                    event: (**event).clone(),
                 });
             }
         }
         Ok(TxOutcome {
             txid,
             response,
-            event,
+            event: event.map(|e| *e),
             writes,
             committed,
         })

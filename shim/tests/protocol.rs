@@ -384,10 +384,10 @@ async fn malformed_input_or_proposal_ends_the_transaction_with_error() {
         ..Default::default()
     };
     let mut msg = frame(MessageType::Transaction, encode(&input), "t2", "ch");
-    msg.proposal = Some(SignedProposal {
+    msg.proposal = Some(Box::new(SignedProposal {
         proposal_bytes: Bytes::from_static(b"\xff\xff"),
         signature: Bytes::new(),
-    });
+    }));
     peer.send(msg).await;
     let error = peer.recv().await;
     assert_eq!(

@@ -307,7 +307,7 @@ async fn execute<C: Chaincode>(
         txid.clone(),
         channel_id.clone(),
         input,
-        msg.proposal,
+        msg.proposal.map(|p| *p),
     ) {
         Ok(stub) => stub,
         Err(e) => {
@@ -349,7 +349,7 @@ async fn execute<C: Chaincode>(
         &txid,
         &channel_id,
     );
-    completed.chaincode_event = event;
+    completed.chaincode_event = event.map(Box::new);
     if link.send(completed).await.is_err() {
         tracing::warn!(txid = %txid, "could not report completion: the peer is gone");
     }

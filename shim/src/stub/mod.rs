@@ -208,7 +208,7 @@ impl ChaincodeStub {
 
     /// SHA-256 of nonce, creator and epoch (32 raw bytes, as Go and Java; Node gives hex).
     pub fn binding(&self) -> &Bytes {
-        &self.tx.proposal.binding
+        self.tx.proposal.binding()
     }
 
     /// Decorations added by the peer's proposal decorators.

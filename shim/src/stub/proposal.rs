@@ -15,8 +15,10 @@ pub(crate) struct ProposalInfo {
     pub signed: Option<SignedProposal>,
     pub creator: Bytes,
     pub transient: HashMap<String, Bytes>,
-    pub binding: Bytes,
     pub timestamp: Option<prost_types::Timestamp>,
+    nonce: Bytes,
+    epoch: u64,
+    binding: std::sync::OnceLock<Bytes>,
 }
 
 impl ProposalInfo {
@@ -52,17 +54,31 @@ impl ProposalInfo {
         let payload = ChaincodeProposalPayload::decode(proposal.payload.clone())
             .map_err(|e| format!("failed to extract proposal payload: {e}"))?;
 
-        let binding = Sha256::new()
-            .chain_update(&signature_header.nonce)
-            .chain_update(&signature_header.creator)
-            .chain_update(channel_header.epoch.to_le_bytes())
-            .finalize();
         Ok(ProposalInfo {
             signed: Some(signed),
             creator: signature_header.creator,
             transient: payload.transient_map,
-            binding: Bytes::copy_from_slice(&binding),
             timestamp: channel_header.timestamp,
+            nonce: signature_header.nonce,
+            epoch: channel_header.epoch,
+            binding: std::sync::OnceLock::new(),
+        })
+    }
+}
+
+impl ProposalInfo {
+    /// SHA-256 of nonce, creator and epoch, computed on first use; empty without a proposal.
+    pub fn binding(&self) -> &Bytes {
+        self.binding.get_or_init(|| {
+            if self.signed.is_none() {
+                return Bytes::new();
+            }
+            let digest = Sha256::new()
+                .chain_update(&self.nonce)
+                .chain_update(&self.creator)
+                .chain_update(self.epoch.to_le_bytes())
+                .finalize();
+            Bytes::copy_from_slice(&digest)
         })
     }
 }
