@@ -1,0 +1,328 @@
+//! Micro-benchmarks (criterion): message encode/decode, session dispatch of
+//! one transfer over in-process channels, argument decoding of a
+//! five-argument transaction, metadata generation, composite keys.
+//!
+//! `cargo bench -p fabric-bench --bench micro`
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use criterion::{Criterion, criterion_group, criterion_main};
+use fabric_bench::driver::{CHANNEL, creator, signed_proposal};
+use fabric_chaincode_shim::Chaincode;
+use fabric_chaincode_shim::message::{MessageType, encode, frame};
+use fabric_chaincode_shim::proto::common::{ChannelHeader, Header, SignatureHeader};
+use fabric_chaincode_shim::proto::protos::{
+    ChaincodeAdditionalParams, ChaincodeInput, ChaincodeMessage, ChaincodeProposalPayload,
+    GetState, Proposal, Response,
+};
+use fabric_chaincode_shim::session::Session;
+use fabric_contract_api::__private::{ArgSite, ArgViaJson, ArgViaText, Codec};
+use fabric_contract_api::ContractChaincode;
+use prost::Message;
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+
+fn transaction(index: u64, function: &str) -> ChaincodeMessage {
+    let input = ChaincodeInput {
+        args: vec![
+            Bytes::from(function.to_owned()),
+            Bytes::from(format!("a{index}")),
+            Bytes::from(format!("b{index}")),
+        ],
+        ..Default::default()
+    };
+    frame(
+        MessageType::Transaction,
+        encode(&input),
+        &index.to_string(),
+        CHANNEL,
+    )
+}
+
+// `proposal.into()`: `ChaincodeMessage::proposal` may become boxed (a
+// proposed shim change), which the same code then builds as well.
+#[allow(clippy::useless_conversion)]
+fn message(c: &mut Criterion) {
+    let proposal = signed_proposal(creator().expect("an identity"), "bench");
+    let mut tx = transaction(123_456, "Transfer");
+    tx.proposal = Some(proposal.into());
+    let tx_bytes = Bytes::from(tx.encode_to_vec());
+    let get = frame(
+        MessageType::GetState,
+        encode(&GetState {
+            key: "a123456".into(),
+            collection: String::new(),
+        }),
+        "123456",
+        CHANNEL,
+    );
+    let get_bytes = Bytes::from(get.encode_to_vec());
+    let mut g = c.benchmark_group("message");
+    g.bench_function("encode_transaction_with_proposal", |b| {
+        b.iter(|| black_box(&tx).encode_to_vec())
+    });
+    g.bench_function("decode_transaction_with_proposal", |b| {
+        b.iter(|| ChaincodeMessage::decode(black_box(tx_bytes.clone())).expect("decodes"))
+    });
+    g.bench_function("encode_get_state", |b| {
+        b.iter(|| {
+            let payload = encode(&GetState {
+                key: black_box("a123456").to_owned(),
+                collection: String::new(),
+            });
+            frame(MessageType::GetState, payload, "123456", CHANNEL).encode_to_vec()
+        })
+    });
+    g.bench_function("decode_get_state", |b| {
+        b.iter(|| {
+            let msg = ChaincodeMessage::decode(black_box(get_bytes.clone())).expect("decodes");
+            GetState::decode(msg.payload).expect("decodes")
+        })
+    });
+    // What `ChaincodeStub::new` does with the proposal of every transaction
+    // (shim `stub/proposal.rs`): five decodes, and the binding (SHA-256 of
+    // nonce, creator and epoch) computed whether the chaincode asks for it or not.
+    let signed = tx.proposal.clone().expect("a proposal");
+    let decode = |with_binding: bool| {
+        let proposal = Proposal::decode(signed.proposal_bytes.clone()).expect("Proposal");
+        let header = Header::decode(proposal.header.clone()).expect("Header");
+        let channel = ChannelHeader::decode(header.channel_header.clone()).expect("ChannelHeader");
+        let signature =
+            SignatureHeader::decode(header.signature_header.clone()).expect("SignatureHeader");
+        let payload =
+            ChaincodeProposalPayload::decode(proposal.payload.clone()).expect("the payload");
+        let binding = with_binding.then(|| {
+            Sha256::new()
+                .chain_update(&signature.nonce)
+                .chain_update(&signature.creator)
+                .chain_update(channel.epoch.to_le_bytes())
+                .finalize()
+        });
+        (
+            signature.creator,
+            payload.transient_map,
+            channel.timestamp,
+            binding,
+        )
+    };
+    g.bench_function("proposal_decode_with_binding", |b| b.iter(|| decode(true)));
+    g.bench_function("proposal_decode_without_binding", |b| {
+        b.iter(|| decode(false))
+    });
+    g.finish();
+}
+
+/// A chaincode session over in-process channels, answered like the driver does.
+struct InProcess {
+    runtime: tokio::runtime::Runtime,
+    to_chaincode: mpsc::Sender<Result<ChaincodeMessage, tonic::Status>>,
+    from_chaincode: fabric_chaincode_shim::session::Outgoing,
+    next: u64,
+}
+
+impl InProcess {
+    fn start<C: Chaincode>(chaincode: C) -> Self {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let (session, mut from_chaincode) = Session::new(Arc::new(chaincode), "bench");
+        let (to_chaincode, inbound) = mpsc::channel(1024);
+        runtime.block_on(async {
+            tokio::spawn(session.run(ReceiverStream::new(inbound)));
+            let register = from_chaincode.recv().await.expect("REGISTER");
+            assert_eq!(register.r#type, MessageType::Register as i32);
+            let params = ChaincodeAdditionalParams {
+                use_write_batch: true,
+                max_size_write_batch: 100,
+                use_get_multiple_keys: true,
+                max_size_get_multiple_keys: 100,
+            };
+            for msg in [
+                frame(MessageType::Registered, Bytes::new(), "", ""),
+                frame(MessageType::Ready, encode(&params), "", ""),
+            ] {
+                to_chaincode.send(Ok(msg)).await.expect("session alive");
+            }
+        });
+        InProcess {
+            runtime,
+            to_chaincode,
+            from_chaincode,
+            next: 0,
+        }
+    }
+
+    /// One transaction, start to COMPLETED.
+    fn transact(&mut self, function: &str) {
+        self.next += 1;
+        let msg = transaction(self.next, function);
+        let (to, from) = (&self.to_chaincode, &mut self.from_chaincode);
+        self.runtime.block_on(async move {
+            to.send(Ok(msg)).await.expect("session alive");
+            loop {
+                let msg = from.recv().await.expect("session alive");
+                let payload = match MessageType::try_from(msg.r#type) {
+                    Ok(MessageType::Completed) => {
+                        let r = Response::decode(msg.payload).expect("a Response");
+                        assert_eq!(r.status, 200, "{}", r.message);
+                        return;
+                    }
+                    Ok(MessageType::GetState) => {
+                        let req = GetState::decode(msg.payload).expect("GetState");
+                        if req.key.starts_with('a') {
+                            Bytes::from_static(b"100")
+                        } else {
+                            Bytes::new()
+                        }
+                    }
+                    Ok(MessageType::GetStateMultiple) => encode(
+                        &fabric_chaincode_shim::proto::protos::GetStateMultipleResult {
+                            values: vec![Bytes::from_static(b"100"), Bytes::new()],
+                        },
+                    ),
+                    _ => Bytes::new(),
+                };
+                let reply = frame(MessageType::Response, payload, &msg.txid, &msg.channel_id);
+                to.send(Ok(reply)).await.expect("session alive");
+            }
+        });
+    }
+}
+
+fn session(c: &mut Criterion) {
+    let mut g = c.benchmark_group("session");
+    let mut shim = InProcess::start(fabric_bench::transfer::TransferChaincode);
+    g.bench_function("shim_transfer", |b| b.iter(|| shim.transact("Transfer")));
+    g.bench_function("shim_transfer_multi_batch", |b| {
+        b.iter(|| shim.transact("TransferMultiBatch"))
+    });
+    let mut contract = InProcess::start(fabric_bench::contract::chaincode());
+    g.bench_function("contract_transfer", |b| {
+        b.iter(|| contract.transact("Transfer"))
+    });
+    g.finish();
+}
+
+const fn site(parameter: &'static str, position: usize) -> ArgSite {
+    ArgSite {
+        transaction: "CreateAsset",
+        parameter,
+        position,
+    }
+}
+
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+#[allow(dead_code)]
+struct Owner {
+    name: String,
+    org: String,
+}
+
+// `(&Codec::<T>::new()).decode_arg(..)` is the call `#[contract]` generates:
+// autoref specialization picks the text codec when `T` has one and JSON
+// otherwise. The borrow is needless only for the text types.
+#[allow(clippy::needless_borrow)]
+fn codec(c: &mut Criterion) {
+    let mut g = c.benchmark_group("codec");
+    // asset-transfer-basic's CreateAsset(id, color, size, owner, appraisedValue).
+    let text: Vec<Bytes> = ["asset123", "blue", "15", "Tomoko", "300"]
+        .into_iter()
+        .map(|a| Bytes::from_static(a.as_bytes()))
+        .collect();
+    g.bench_function("five_text_args", |b| {
+        b.iter(|| {
+            let a = black_box(&text);
+            let id: String = (&Codec::<String>::new())
+                .decode_arg(&a[0], site("id", 1))
+                .expect("id");
+            let color: String = (&Codec::<String>::new())
+                .decode_arg(&a[1], site("color", 2))
+                .expect("color");
+            let size: i64 = (&Codec::<i64>::new())
+                .decode_arg(&a[2], site("size", 3))
+                .expect("size");
+            let owner: String = (&Codec::<String>::new())
+                .decode_arg(&a[3], site("owner", 4))
+                .expect("owner");
+            let value: u64 = (&Codec::<u64>::new())
+                .decode_arg(&a[4], site("appraised_value", 5))
+                .expect("value");
+            (id, color, size, owner, value)
+        })
+    });
+    // Five arguments of which two are JSON (a struct and a list).
+    let mixed: Vec<Bytes> = [
+        &b"asset123"[..],
+        b"15",
+        b"true",
+        br#"{"name":"Tomoko","org":"Org1MSP"}"#,
+        br#"["red","green","blue"]"#,
+    ]
+    .into_iter()
+    .map(Bytes::from_static)
+    .collect();
+    g.bench_function("five_args_two_json", |b| {
+        b.iter(|| {
+            let a = black_box(&mixed);
+            let id: String = (&Codec::<String>::new())
+                .decode_arg(&a[0], site("id", 1))
+                .expect("id");
+            let size: u32 = (&Codec::<u32>::new())
+                .decode_arg(&a[1], site("size", 2))
+                .expect("size");
+            let flag: bool = (&Codec::<bool>::new())
+                .decode_arg(&a[2], site("flag", 3))
+                .expect("flag");
+            let owner: Owner = (&Codec::<Owner>::new())
+                .decode_arg(&a[3], site("owner", 4))
+                .expect("owner");
+            let tags: Vec<String> = (&Codec::<Vec<String>>::new())
+                .decode_arg(&a[4], site("tags", 5))
+                .expect("tags");
+            (id, size, flag, owner, tags)
+        })
+    });
+    g.finish();
+}
+
+fn metadata(c: &mut Criterion) {
+    let mut g = c.benchmark_group("metadata");
+    // A new chaincode each time: `metadata_json` caches its result.
+    g.bench_function("asset_transfer_basic", |b| {
+        b.iter(|| {
+            ContractChaincode::new()
+                .add(asset_transfer_basic::SmartContract)
+                .metadata_json()
+                .expect("metadata")
+        })
+    });
+    g.bench_function("bench_transfer_contract", |b| {
+        b.iter(|| {
+            fabric_bench::contract::chaincode()
+                .metadata_json()
+                .expect("metadata")
+        })
+    });
+    g.finish();
+}
+
+fn keys(c: &mut Criterion) {
+    let mut g = c.benchmark_group("keys");
+    g.bench_function("create_composite_key_3_attributes", |b| {
+        b.iter(|| {
+            fabric_chaincode_shim::create_composite_key(
+                black_box("asset"),
+                black_box(&["Org1MSP", "blue", "asset123"]),
+            )
+            .expect("a valid key")
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, message, session, codec, metadata, keys);
+criterion_main!(benches);
