@@ -8,6 +8,42 @@ use std::time::Duration;
 use fabric_dev_peer::{DevPeer, RegisterServer};
 use tokio::process::{Child, Command};
 
+/// Evaluates `org.hyperledger.fabric:GetMetadata` on chaincode `name`,
+/// checks it against Fabric's schemas and returns it.
+pub async fn served_metadata(peer: &DevPeer, name: &str) -> serde_json::Value {
+    let out = peer
+        .evaluate(fabric_dev_peer::Invocation::new(
+            name,
+            &["org.hyperledger.fabric:GetMetadata"],
+        ))
+        .await
+        .expect("the chaincode is connected");
+    assert_eq!(out.status(), 200, "GetMetadata: {}", out.message());
+    let metadata: serde_json::Value =
+        serde_json::from_slice(out.payload()).expect("GetMetadata returns JSON");
+    assert_valid_metadata(&metadata);
+    metadata
+}
+
+/// Runs `<binary> metadata` (no peer), checks the printed metadata against
+/// Fabric's schemas and returns it.
+pub async fn printed_metadata(binary: &str) -> serde_json::Value {
+    let output = Command::new(binary)
+        .arg("metadata")
+        .output()
+        .await
+        .expect("the chaincode runs");
+    assert!(
+        output.status.success(),
+        "{binary} metadata failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let metadata: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("it prints JSON");
+    assert_valid_metadata(&metadata);
+    metadata
+}
+
 /// How a chaincode process reaches the peer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {

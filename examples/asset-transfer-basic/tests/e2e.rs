@@ -28,12 +28,7 @@ async fn run_walkthrough(peer: &DevPeer) {
         (out.status(), out.message()),
         (500, "the asset nope does not exist")
     );
-    let out = peer
-        .evaluate(call(&["org.hyperledger.fabric:GetMetadata"]))
-        .await
-        .unwrap();
-    let metadata: serde_json::Value = serde_json::from_slice(out.payload()).unwrap();
-    integration_tests::assert_valid_metadata(&metadata);
+    integration_tests::served_metadata(peer, "basic").await;
 }
 
 #[tokio::test]
@@ -52,9 +47,7 @@ async fn service_mode_as_an_external_service() {
 
 #[tokio::test]
 async fn prints_metadata_without_a_peer() {
-    let output = Command::new(BINARY).arg("metadata").output().await.unwrap();
-    assert!(output.status.success());
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let metadata = integration_tests::printed_metadata(BINARY).await;
     assert_eq!(metadata["info"]["title"], "asset-transfer-basic");
     assert!(metadata["contracts"]["SmartContract"].is_object());
 }

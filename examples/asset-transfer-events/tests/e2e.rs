@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use fabric_dev_peer::{CommittedEvent, DevPeer, Invocation};
 use integration_tests::{Mode, launch};
-use tokio::process::Command;
 use tokio::sync::broadcast::Receiver;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_asset-transfer-events");
@@ -76,12 +75,7 @@ async fn run_application_flow(peer: &DevPeer) {
     // Neither the query nor the failed delete produced an event.
     assert!(events.try_recv().is_err());
 
-    let out = peer
-        .evaluate(call(&["org.hyperledger.fabric:GetMetadata"]))
-        .await
-        .unwrap();
-    let metadata: serde_json::Value = serde_json::from_slice(out.payload()).unwrap();
-    integration_tests::assert_valid_metadata(&metadata);
+    integration_tests::served_metadata(peer, NAME).await;
 }
 
 #[tokio::test]
@@ -100,9 +94,7 @@ async fn service_mode_as_an_external_service() {
 
 #[tokio::test]
 async fn prints_metadata_without_a_peer() {
-    let output = Command::new(BINARY).arg("metadata").output().await.unwrap();
-    assert!(output.status.success());
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let metadata = integration_tests::printed_metadata(BINARY).await;
     assert_eq!(metadata["info"]["title"], "asset-transfer-events");
     assert!(metadata["contracts"]["SmartContract"].is_object());
 }

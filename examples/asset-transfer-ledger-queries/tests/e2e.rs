@@ -4,7 +4,6 @@
 
 use fabric_dev_peer::{DevPeer, Invocation, TxOutcome};
 use integration_tests::{Mode, launch};
-use tokio::process::Command;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_asset-transfer-ledger-queries");
 const NAME: &str = "ledger";
@@ -159,15 +158,7 @@ async fn run_client_application(peer: &DevPeer) {
         (out.status(), out.message()),
         (500, "asset asset7 does not exist")
     );
-    let out = peer
-        .evaluate(Invocation::new(
-            NAME,
-            &["org.hyperledger.fabric:GetMetadata"],
-        ))
-        .await
-        .unwrap();
-    let metadata: serde_json::Value = serde_json::from_slice(out.payload()).unwrap();
-    integration_tests::assert_valid_metadata(&metadata);
+    integration_tests::served_metadata(peer, NAME).await;
 }
 
 #[tokio::test]
@@ -186,8 +177,6 @@ async fn service_mode_as_an_external_service() {
 
 #[tokio::test]
 async fn prints_metadata_without_a_peer() {
-    let output = Command::new(BINARY).arg("metadata").output().await.unwrap();
-    assert!(output.status.success());
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let metadata = integration_tests::printed_metadata(BINARY).await;
     assert!(metadata["contracts"]["SimpleChaincode"]["transactions"].is_array());
 }

@@ -268,9 +268,7 @@ async fn service_mode_as_an_external_service() {
 
 #[tokio::test]
 async fn prints_metadata_without_a_peer() {
-    let output = Command::new(BINARY).arg("metadata").output().await.unwrap();
-    assert!(output.status.success());
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let metadata = integration_tests::printed_metadata(BINARY).await;
     assert_eq!(metadata["info"]["title"], "asset-transfer-private-data");
     assert!(metadata["contracts"]["SmartContract"].is_object());
 }

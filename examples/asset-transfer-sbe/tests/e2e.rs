@@ -15,7 +15,6 @@ use fabric_contract_api::endorsement::{KeyEndorsementPolicy, RoleType};
 use fabric_dev_peer::ledger::Space;
 use fabric_dev_peer::{DevIdentity, DevPeer, IdentitySpec, Invocation};
 use integration_tests::{Mode, launch};
-use tokio::process::Command;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_asset-transfer-sbe");
 const NAME: &str = "sbe";
@@ -163,15 +162,7 @@ async fn run_application_flow(peer: &DevPeer) {
     flow.step(org2, &[org2], true, &["DeleteAsset", KEY]).await;
     flow.read_by_both(None).await;
 
-    let out = peer
-        .evaluate(Invocation::new(
-            NAME,
-            &["org.hyperledger.fabric:GetMetadata"],
-        ))
-        .await
-        .unwrap();
-    let metadata: serde_json::Value = serde_json::from_slice(out.payload()).unwrap();
-    integration_tests::assert_valid_metadata(&metadata);
+    integration_tests::served_metadata(peer, NAME).await;
 }
 
 #[tokio::test]
@@ -190,9 +181,7 @@ async fn service_mode_as_an_external_service() {
 
 #[tokio::test]
 async fn prints_metadata_without_a_peer() {
-    let output = Command::new(BINARY).arg("metadata").output().await.unwrap();
-    assert!(output.status.success());
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let metadata = integration_tests::printed_metadata(BINARY).await;
     assert_eq!(metadata["info"]["title"], "asset-transfer-sbe");
     assert!(metadata["contracts"]["AssetContract"].is_object());
 }

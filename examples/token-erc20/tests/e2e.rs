@@ -8,7 +8,6 @@ use std::time::Duration;
 use fabric_contract_api::identity::ClientIdentity;
 use fabric_dev_peer::{DevIdentity, DevPeer, IdentitySpec, Invocation};
 use integration_tests::{Mode, launch};
-use tokio::process::Command;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_token-erc20");
 const NAME: &str = "token_erc20";
@@ -124,15 +123,7 @@ async fn run_walkthrough(peer: &DevPeer) {
     assert_eq!(query(&recipient, &["ClientAccountBalance"]).await, "200");
     assert_eq!(query(&recipient, &["TotalSupply"]).await, "5000");
 
-    let out = peer
-        .evaluate(Invocation::new(
-            NAME,
-            &["org.hyperledger.fabric:GetMetadata"],
-        ))
-        .await
-        .unwrap();
-    let metadata: serde_json::Value = serde_json::from_slice(out.payload()).unwrap();
-    integration_tests::assert_valid_metadata(&metadata);
+    integration_tests::served_metadata(peer, NAME).await;
 }
 
 #[tokio::test]
@@ -151,8 +142,6 @@ async fn service_mode_as_an_external_service() {
 
 #[tokio::test]
 async fn prints_metadata_without_a_peer() {
-    let output = Command::new(BINARY).arg("metadata").output().await.unwrap();
-    assert!(output.status.success());
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let metadata = integration_tests::printed_metadata(BINARY).await;
     assert!(metadata["contracts"]["SmartContract"]["transactions"].is_array());
 }
