@@ -728,3 +728,71 @@ mod peer {
         }
     }
 }
+
+/// The same chaincode through the development peer over real gRPC on
+/// loopback (the chaincode dials the peer, as a peer-launched chaincode does).
+#[tokio::test]
+async fn the_same_dispatch_over_grpc_through_the_development_peer() {
+    use bytes::Bytes;
+    use fabric_dev_peer::{DevPeer, Invocation, RegisterServer};
+
+    let journal = Journal::default();
+    let peer = DevPeer::in_memory().unwrap();
+    let server = RegisterServer::bind("127.0.0.1:0", None).await.unwrap();
+    let config = fabric_chaincode_shim::transport::DialConfig {
+        peer_address: server.local_addr().to_string(),
+        chaincode_id: "macros:1".into(),
+        tls: None,
+    };
+    peer.serve(server);
+    let chaincode = std::sync::Arc::new(chaincode(&journal));
+    tokio::spawn(async move { fabric_chaincode_shim::transport::dial(chaincode, &config).await });
+    peer.wait_for("macros", std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+
+    let call = |args: &[&str]| Invocation::new("macros", args);
+    let created = peer
+        .submit(call(&[
+            "CreateAsset",
+            "a1",
+            "10",
+            r#"{"name":"alice","org":null}"#,
+        ]))
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 200, "{}", created.message());
+    let asset: Value = serde_json::from_slice(created.payload()).unwrap();
+    assert_eq!(asset["owners"][0]["name"], "alice");
+    assert_eq!(
+        peer.evaluate(call(&["acme:second:Hello", "bob"]))
+            .await
+            .unwrap()
+            .payload_text(),
+        "hello bob from Hello"
+    );
+    let bytes = peer
+        .evaluate(Invocation::with_args(
+            "macros",
+            vec![
+                Bytes::from_static(b"Reverse"),
+                Bytes::from_static(b"\x00\x01\xff"),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(&bytes.payload()[..], b"\xff\x01\x00");
+    let bad = peer
+        .submit(call(&["CreateAsset", "a2", "ten", "{}"]))
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 500);
+    assert!(bad.message().contains("size"), "{}", bad.message());
+    let metadata = peer
+        .evaluate(call(&["org.hyperledger.fabric:GetMetadata"]))
+        .await
+        .unwrap();
+    let metadata: Value = serde_json::from_slice(metadata.payload()).unwrap();
+    assert!(metadata["contracts"]["acme:second"].is_object());
+    assert!(metadata["contracts"]["basic"].is_object());
+}
