@@ -535,7 +535,7 @@ mod command {
                         String::from_utf8_lossy(&value)
                     );
                     for entry in metadata {
-                        let hex: String = entry.value.iter().map(|b| format!("{b:02x}")).collect();
+                        let hex = crate::peer::hex(&entry.value);
                         line.push_str(&format!("  [{}={hex}]", entry.metakey));
                     }
                     outln!(out, "{line}");

@@ -16,7 +16,7 @@ use fabric_chaincode_shim::proto::protos::chaincode_support_server::{
     ChaincodeSupport, ChaincodeSupportServer,
 };
 use fabric_chaincode_shim::session::Session;
-use fabric_chaincode_shim::transport::MAX_MESSAGE_SIZE;
+use fabric_chaincode_shim::transport::{MAX_MESSAGE_SIZE, error_chain};
 use futures_util::{Stream, StreamExt};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -196,7 +196,7 @@ pub async fn dial_chaincode(address: &str, tls: Option<ClientTls>) -> Result<Con
     let channel = endpoint.connect().await.map_err(|e| {
         PeerError::Transport(format!(
             "cannot connect to chaincode at {address}: {}",
-            chain(&e)
+            error_chain(&e)
         ))
     })?;
     let mut client = ChaincodeClient::new(channel)
@@ -236,18 +236,4 @@ pub fn in_process<C: Chaincode>(chaincode: Arc<C>, chaincode_id: &str) -> Connec
         incoming: Box::pin(from_chaincode.map(Ok)),
         remote: "in-process".into(),
     }
-}
-
-pub(crate) fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }

@@ -38,8 +38,15 @@ pub fn type_name(ty: i32) -> String {
 /// name keeps `("ab", "c")` and `("a", "bc")` apart.
 pub fn tx_key(channel_id: &str, txid: &str) -> String {
     let mut key = String::with_capacity(channel_id.len() + 1 + txid.len());
-    key.push_str(channel_id);
-    key.push('\u{0}');
-    key.push_str(txid);
+    write_tx_key(&mut key, channel_id, txid);
     key
+}
+
+/// Writes the key of [`tx_key`] into `buffer`, replacing its content (for
+/// lookups on the receive path without an allocation per message).
+pub fn write_tx_key(buffer: &mut String, channel_id: &str, txid: &str) {
+    buffer.clear();
+    buffer.push_str(channel_id);
+    buffer.push('\u{0}');
+    buffer.push_str(txid);
 }

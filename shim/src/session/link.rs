@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::PeerParams;
 use crate::error::{Error, Result};
-use crate::message::{MessageType, tx_key, type_name};
+use crate::message::{MessageType, type_name, write_tx_key};
 use crate::proto::protos::ChaincodeMessage;
 
 /// The type of the marker that ends [`super::Outgoing`]; not a protocol value.
@@ -152,9 +152,12 @@ impl Link {
     /// A reply nobody waits for is logged and dropped (as the Node shim does);
     /// ending the whole stream for it, as the Go shim does, would fail every
     /// other transaction too.
-    pub(crate) fn route_reply(&self, msg: ChaincodeMessage) {
-        let key = tx_key(&msg.channel_id, &msg.txid);
-        let waiter = self.transactions().get_mut(&key).and_then(Option::take);
+    pub(crate) fn route_reply(&self, msg: ChaincodeMessage, key: &mut String) {
+        write_tx_key(key, &msg.channel_id, &msg.txid);
+        let waiter = self
+            .transactions()
+            .get_mut(key.as_str())
+            .and_then(Option::take);
         match waiter {
             Some(waiter) => {
                 let _ = waiter.send(msg);

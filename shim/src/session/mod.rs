@@ -154,6 +154,8 @@ pub struct Session<C> {
     chaincode: Arc<C>,
     link: Arc<Link>,
     state: State,
+    /// Reused to look up the transaction of each reply.
+    key_buffer: String,
 }
 
 impl<C: Chaincode> Session<C> {
@@ -176,6 +178,7 @@ impl<C: Chaincode> Session<C> {
             chaincode,
             link,
             state: State::Created,
+            key_buffer: String::new(),
         };
         (session, Outgoing { rx, ended: false })
     }
@@ -242,7 +245,7 @@ impl<C: Chaincode> Session<C> {
                 self.start_transaction(msg).await
             }
             (State::Ready, Some(MessageType::Response | MessageType::Error)) => {
-                self.link.route_reply(msg);
+                self.link.route_reply(msg, &mut self.key_buffer);
                 Ok(())
             }
             (state, _) => {

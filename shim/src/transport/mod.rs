@@ -93,13 +93,13 @@ pub async fn dial<C: Chaincode>(chaincode: Arc<C>, config: &DialConfig) -> Resul
         }
         endpoint = endpoint
             .tls_config(settings)
-            .map_err(|e| Error::Config(format!("TLS settings rejected: {}", chain(&e))))?;
+            .map_err(|e| Error::Config(format!("TLS settings rejected: {}", error_chain(&e))))?;
     }
     let channel = endpoint.connect().await.map_err(|e| {
         Error::Transport(format!(
             "cannot connect to the peer at {}: {}",
             config.peer_address,
-            chain(&e)
+            error_chain(&e)
         ))
     })?;
     let mut client = ChaincodeSupportClient::new(channel)
@@ -174,9 +174,9 @@ impl<C: Chaincode> ChaincodeServer<C> {
                     .client_ca_root(Certificate::from_pem(ca))
                     .client_auth_optional(false);
             }
-            builder = builder
-                .tls_config(settings)
-                .map_err(|e| Error::Config(format!("TLS settings rejected: {}", chain(&e))))?;
+            builder = builder.tls_config(settings).map_err(|e| {
+                Error::Config(format!("TLS settings rejected: {}", error_chain(&e)))
+            })?;
         }
         let service = ConnectServer::new(ConnectService {
             chaincode: self.chaincode,
@@ -193,7 +193,7 @@ impl<C: Chaincode> ChaincodeServer<C> {
             .add_service(service)
             .serve_with_incoming_shutdown(incoming, signal)
             .await
-            .map_err(|e| Error::Transport(format!("chaincode server failed: {}", chain(&e))))
+            .map_err(|e| Error::Transport(format!("chaincode server failed: {}", error_chain(&e))))
     }
 }
 
@@ -249,8 +249,9 @@ async fn termination() {
     tracing::info!("stopping on signal");
 }
 
-/// An error with its causes, which tonic's transport errors hide.
-fn chain(error: &dyn std::error::Error) -> String {
+/// An error with its causes, which tonic's transport errors hide (their
+/// `Display` alone often says only "transport error").
+pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
