@@ -59,7 +59,8 @@ mod chaincode;
 mod error;
 mod keys;
 pub mod message;
-pub mod proto;
+/// Fabric's protobuf types (the `fabric-protos` crate).
+pub use fabric_protos as proto;
 pub mod session;
 mod stub;
 pub mod transport;

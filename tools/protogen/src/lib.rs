@@ -1,6 +1,6 @@
-//! Generates the Rust code for the shim's `.proto` files.
+//! Generates the Rust code for the workspace's `.proto` files.
 //!
-//! The generated code is committed under `shim/src/proto/generated/`, so no
+//! The generated code is committed under `protos/src/generated/`, so no
 //! user of the workspace needs a protobuf compiler. `cargo run -p protogen`
 //! rewrites it; the `drift` test regenerates into a temporary directory and
 //! fails when the committed files differ.
@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-/// The `.proto` files compiled, relative to `shim/proto`.
+/// The `.proto` files compiled, relative to `protos/proto`.
 pub const PROTO_FILES: &[&str] = &[
     "peer/chaincode_shim.proto",
     "peer/chaincode.proto",
@@ -21,6 +21,10 @@ pub const PROTO_FILES: &[&str] = &[
     "msp/identities.proto",
     "msp/msp_principal.proto",
     "ledger/queryresult/kv_query_result.proto",
+    "ledger/rwset/rwset.proto",
+    "ledger/rwset/kvrwset/kv_rwset.proto",
+    "orderer/ab.proto",
+    "gateway/gateway.proto",
 ];
 
 /// The workspace root (two levels above this crate).
@@ -34,12 +38,12 @@ pub fn workspace_root() -> PathBuf {
 
 /// Where the committed generated code lives.
 pub fn committed_dir() -> PathBuf {
-    workspace_root().join("shim/src/proto/generated")
+    workspace_root().join("protos/src/generated")
 }
 
 /// Compiles the `.proto` files and writes one Rust file per protobuf package into `out_dir`.
 pub fn generate(out_dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    let proto_root = workspace_root().join("shim/proto");
+    let proto_root = workspace_root().join("protos/proto");
     let files: Vec<PathBuf> = PROTO_FILES.iter().map(|f| proto_root.join(f)).collect();
     let fds = protox::compile(&files, [&proto_root])?;
     std::fs::create_dir_all(out_dir)?;

@@ -1,4 +1,4 @@
-//! `cargo run -p protogen`: regenerate `shim/src/proto/generated/`.
+//! `cargo run -p protogen`: regenerate `protos/src/generated/`.
 #![forbid(unsafe_code)]
 
 fn main() {

@@ -1,4 +1,4 @@
-//! Fails when `shim/src/proto/generated/` is not what the `.proto` files produce.
+//! Fails when `protos/src/generated/` is not what the `.proto` files produce.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -32,7 +32,7 @@ fn committed_generated_code_matches_proto_files() {
     for (name, text) in &fresh {
         assert!(
             committed[name] == *text,
-            "shim/src/proto/generated/{name} drifted from the .proto files: \
+            "protos/src/generated/{name} drifted from the .proto files: \
              run `cargo run -p protogen` and commit the result"
         );
     }

@@ -36,6 +36,25 @@ pub struct SignatureHeader {
     #[prost(bytes = "bytes", tag = "2")]
     pub nonce: ::prost::bytes::Bytes,
 }
+/// The signed part of an Envelope.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct Payload {
+    #[prost(message, optional, tag = "1")]
+    pub header: ::core::option::Option<Header>,
+    /// For endorser transactions, an encoded protos.Transaction.
+    #[prost(bytes = "bytes", tag = "2")]
+    pub data: ::prost::bytes::Bytes,
+}
+/// A signed message for the ordering service.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct Envelope {
+    /// An encoded Payload.
+    #[prost(bytes = "bytes", tag = "1")]
+    pub payload: ::prost::bytes::Bytes,
+    /// The creator's signature over payload.
+    #[prost(bytes = "bytes", tag = "2")]
+    pub signature: ::prost::bytes::Bytes,
+}
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
 #[repr(i32)]
 pub enum Status {

@@ -111,6 +111,53 @@ pub struct ChaincodeAdditionalParams {
     #[prost(uint32, tag = "4")]
     pub max_size_get_multiple_keys: u32,
 }
+/// The outcome of a chaincode invocation, carried by COMPLETED.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct Response {
+    /// HTTP-like: 200 OK, >= 400 error, 500 application error.
+    #[prost(int32, tag = "1")]
+    pub status: i32,
+    #[prost(string, tag = "2")]
+    pub message: ::prost::alloc::string::String,
+    #[prost(bytes = "bytes", tag = "3")]
+    pub payload: ::prost::bytes::Bytes,
+}
+/// An endorser's answer to a proposal.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ProposalResponse {
+    #[prost(int32, tag = "1")]
+    pub version: i32,
+    #[prost(message, optional, tag = "2")]
+    pub timestamp: ::core::option::Option<::prost_types::Timestamp>,
+    #[prost(message, optional, tag = "4")]
+    pub response: ::core::option::Option<Response>,
+    /// An encoded ProposalResponsePayload.
+    #[prost(bytes = "bytes", tag = "5")]
+    pub payload: ::prost::bytes::Bytes,
+    #[prost(message, optional, tag = "6")]
+    pub endorsement: ::core::option::Option<Endorsement>,
+}
+/// What an endorser signs.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ProposalResponsePayload {
+    /// SHA-256 over the proposal's channel header, signature header and payload
+    /// without transient data.
+    #[prost(bytes = "bytes", tag = "1")]
+    pub proposal_hash: ::prost::bytes::Bytes,
+    /// An encoded ChaincodeAction.
+    #[prost(bytes = "bytes", tag = "2")]
+    pub extension: ::prost::bytes::Bytes,
+}
+/// An endorser's signature over ProposalResponsePayload bytes followed by
+/// its identity bytes.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct Endorsement {
+    /// An encoded msp.SerializedIdentity.
+    #[prost(bytes = "bytes", tag = "1")]
+    pub endorser: ::prost::bytes::Bytes,
+    #[prost(bytes = "bytes", tag = "2")]
+    pub signature: ::prost::bytes::Bytes,
+}
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct SignedProposal {
     /// An encoded Proposal.
@@ -147,6 +194,21 @@ pub struct ChaincodeProposalPayload {
         ::prost::alloc::string::String,
         ::prost::bytes::Bytes,
     >,
+}
+/// What an endorser's simulation produced (travels in
+/// ProposalResponsePayload.extension).
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ChaincodeAction {
+    /// An encoded rwset.TxReadWriteSet.
+    #[prost(bytes = "bytes", tag = "1")]
+    pub results: ::prost::bytes::Bytes,
+    /// An encoded ChaincodeEvent.
+    #[prost(bytes = "bytes", tag = "2")]
+    pub events: ::prost::bytes::Bytes,
+    #[prost(message, optional, tag = "3")]
+    pub response: ::core::option::Option<Response>,
+    #[prost(message, optional, tag = "4")]
+    pub chaincode_id: ::core::option::Option<ChaincodeId>,
 }
 /// One frame on the chaincode stream, in either direction.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -1079,16 +1141,36 @@ pub mod chaincode_server {
         const NAME: &'static str = SERVICE_NAME;
     }
 }
-/// The outcome of a chaincode invocation, carried by COMPLETED.
+/// The data of an endorser transaction's common.Payload.
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct Transaction {
+    #[prost(message, repeated, tag = "1")]
+    pub actions: ::prost::alloc::vec::Vec<TransactionAction>,
+}
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
-pub struct Response {
-    /// HTTP-like: 200 OK, >= 400 error, 500 application error.
-    #[prost(int32, tag = "1")]
-    pub status: i32,
-    #[prost(string, tag = "2")]
-    pub message: ::prost::alloc::string::String,
-    #[prost(bytes = "bytes", tag = "3")]
+pub struct TransactionAction {
+    /// The proposal's encoded common.SignatureHeader.
+    #[prost(bytes = "bytes", tag = "1")]
+    pub header: ::prost::bytes::Bytes,
+    /// An encoded ChaincodeActionPayload.
+    #[prost(bytes = "bytes", tag = "2")]
     pub payload: ::prost::bytes::Bytes,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ChaincodeActionPayload {
+    /// The proposal's ChaincodeProposalPayload, transient data removed.
+    #[prost(bytes = "bytes", tag = "1")]
+    pub chaincode_proposal_payload: ::prost::bytes::Bytes,
+    #[prost(message, optional, tag = "2")]
+    pub action: ::core::option::Option<ChaincodeEndorsedAction>,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ChaincodeEndorsedAction {
+    /// An encoded ProposalResponsePayload, as every endorser signed it.
+    #[prost(bytes = "bytes", tag = "1")]
+    pub proposal_response_payload: ::prost::bytes::Bytes,
+    #[prost(message, repeated, tag = "2")]
+    pub endorsements: ::prost::alloc::vec::Vec<Endorsement>,
 }
 /// Reserved state metadata keys; the wire uses the enum names as metakey strings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
@@ -1113,6 +1195,111 @@ impl MetaDataKeys {
         match value {
             "VALIDATION_PARAMETER" => Some(Self::ValidationParameter),
             "VALIDATION_PARAMETER_V2" => Some(Self::ValidationParameterV2),
+            _ => None,
+        }
+    }
+}
+/// Why a committing peer marked a transaction valid or invalid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
+#[repr(i32)]
+pub enum TxValidationCode {
+    Valid = 0,
+    NilEnvelope = 1,
+    BadPayload = 2,
+    BadCommonHeader = 3,
+    BadCreatorSignature = 4,
+    InvalidEndorserTransaction = 5,
+    InvalidConfigTransaction = 6,
+    UnsupportedTxPayload = 7,
+    BadProposalTxid = 8,
+    DuplicateTxid = 9,
+    EndorsementPolicyFailure = 10,
+    MvccReadConflict = 11,
+    PhantomReadConflict = 12,
+    UnknownTxType = 13,
+    TargetChainNotFound = 14,
+    MarshalTxError = 15,
+    NilTxaction = 16,
+    ExpiredChaincode = 17,
+    ChaincodeVersionConflict = 18,
+    BadHeaderExtension = 19,
+    BadChannelHeader = 20,
+    BadResponsePayload = 21,
+    BadRwset = 22,
+    IllegalWriteset = 23,
+    InvalidWriteset = 24,
+    InvalidChaincode = 25,
+    NotValidated = 254,
+    InvalidOtherReason = 255,
+}
+impl TxValidationCode {
+    /// String value of the enum field names used in the ProtoBuf definition.
+    ///
+    /// The values are not transformed in any way and thus are considered stable
+    /// (if the ProtoBuf definition does not change) and safe for programmatic use.
+    pub fn as_str_name(&self) -> &'static str {
+        match self {
+            Self::Valid => "VALID",
+            Self::NilEnvelope => "NIL_ENVELOPE",
+            Self::BadPayload => "BAD_PAYLOAD",
+            Self::BadCommonHeader => "BAD_COMMON_HEADER",
+            Self::BadCreatorSignature => "BAD_CREATOR_SIGNATURE",
+            Self::InvalidEndorserTransaction => "INVALID_ENDORSER_TRANSACTION",
+            Self::InvalidConfigTransaction => "INVALID_CONFIG_TRANSACTION",
+            Self::UnsupportedTxPayload => "UNSUPPORTED_TX_PAYLOAD",
+            Self::BadProposalTxid => "BAD_PROPOSAL_TXID",
+            Self::DuplicateTxid => "DUPLICATE_TXID",
+            Self::EndorsementPolicyFailure => "ENDORSEMENT_POLICY_FAILURE",
+            Self::MvccReadConflict => "MVCC_READ_CONFLICT",
+            Self::PhantomReadConflict => "PHANTOM_READ_CONFLICT",
+            Self::UnknownTxType => "UNKNOWN_TX_TYPE",
+            Self::TargetChainNotFound => "TARGET_CHAIN_NOT_FOUND",
+            Self::MarshalTxError => "MARSHAL_TX_ERROR",
+            Self::NilTxaction => "NIL_TXACTION",
+            Self::ExpiredChaincode => "EXPIRED_CHAINCODE",
+            Self::ChaincodeVersionConflict => "CHAINCODE_VERSION_CONFLICT",
+            Self::BadHeaderExtension => "BAD_HEADER_EXTENSION",
+            Self::BadChannelHeader => "BAD_CHANNEL_HEADER",
+            Self::BadResponsePayload => "BAD_RESPONSE_PAYLOAD",
+            Self::BadRwset => "BAD_RWSET",
+            Self::IllegalWriteset => "ILLEGAL_WRITESET",
+            Self::InvalidWriteset => "INVALID_WRITESET",
+            Self::InvalidChaincode => "INVALID_CHAINCODE",
+            Self::NotValidated => "NOT_VALIDATED",
+            Self::InvalidOtherReason => "INVALID_OTHER_REASON",
+        }
+    }
+    /// Creates an enum from field names used in the ProtoBuf definition.
+    pub fn from_str_name(value: &str) -> ::core::option::Option<Self> {
+        match value {
+            "VALID" => Some(Self::Valid),
+            "NIL_ENVELOPE" => Some(Self::NilEnvelope),
+            "BAD_PAYLOAD" => Some(Self::BadPayload),
+            "BAD_COMMON_HEADER" => Some(Self::BadCommonHeader),
+            "BAD_CREATOR_SIGNATURE" => Some(Self::BadCreatorSignature),
+            "INVALID_ENDORSER_TRANSACTION" => Some(Self::InvalidEndorserTransaction),
+            "INVALID_CONFIG_TRANSACTION" => Some(Self::InvalidConfigTransaction),
+            "UNSUPPORTED_TX_PAYLOAD" => Some(Self::UnsupportedTxPayload),
+            "BAD_PROPOSAL_TXID" => Some(Self::BadProposalTxid),
+            "DUPLICATE_TXID" => Some(Self::DuplicateTxid),
+            "ENDORSEMENT_POLICY_FAILURE" => Some(Self::EndorsementPolicyFailure),
+            "MVCC_READ_CONFLICT" => Some(Self::MvccReadConflict),
+            "PHANTOM_READ_CONFLICT" => Some(Self::PhantomReadConflict),
+            "UNKNOWN_TX_TYPE" => Some(Self::UnknownTxType),
+            "TARGET_CHAIN_NOT_FOUND" => Some(Self::TargetChainNotFound),
+            "MARSHAL_TX_ERROR" => Some(Self::MarshalTxError),
+            "NIL_TXACTION" => Some(Self::NilTxaction),
+            "EXPIRED_CHAINCODE" => Some(Self::ExpiredChaincode),
+            "CHAINCODE_VERSION_CONFLICT" => Some(Self::ChaincodeVersionConflict),
+            "BAD_HEADER_EXTENSION" => Some(Self::BadHeaderExtension),
+            "BAD_CHANNEL_HEADER" => Some(Self::BadChannelHeader),
+            "BAD_RESPONSE_PAYLOAD" => Some(Self::BadResponsePayload),
+            "BAD_RWSET" => Some(Self::BadRwset),
+            "ILLEGAL_WRITESET" => Some(Self::IllegalWriteset),
+            "INVALID_WRITESET" => Some(Self::InvalidWriteset),
+            "INVALID_CHAINCODE" => Some(Self::InvalidChaincode),
+            "NOT_VALIDATED" => Some(Self::NotValidated),
+            "INVALID_OTHER_REASON" => Some(Self::InvalidOtherReason),
             _ => None,
         }
     }
