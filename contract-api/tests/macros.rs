@@ -491,24 +491,6 @@ async fn panics_become_errors() {
 
 // ---------------------------------------------------------------- metadata
 
-fn schema_file(name: &str) -> Value {
-    let path = format!("{}/../../shared/fabric/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
-    serde_json::from_str(&text).unwrap()
-}
-
-fn assert_valid(validator: &jsonschema::Validator, name: &str, metadata: &Value) {
-    let problems: Vec<String> = validator
-        .iter_errors(metadata)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
-    assert!(
-        problems.is_empty(),
-        "the metadata does not match {name}:\n{}",
-        problems.join("\n")
-    );
-}
-
 #[tokio::test]
 async fn metadata_validates_and_describes_the_contracts() {
     let journal = Journal::default();
@@ -516,16 +498,18 @@ async fn metadata_validates_and_describes_the_contracts() {
     let text = peer.ok(&["org.hyperledger.fabric:GetMetadata"]).await;
     let metadata: Value = serde_json::from_str(&text).unwrap();
 
-    let draft4 = jsonschema::draft4::new(&schema_file("contract-schema.json"))
-        .expect("the draft-04 schema compiles");
-    assert_valid(&draft4, "contract-schema.json", &metadata);
-    let draft7 = jsonschema::draft7::new(&schema_file("contract-schema-go.json"))
-        .expect("the draft-07 schema compiles");
-    assert_valid(&draft7, "contract-schema-go.json", &metadata);
+    test_fixtures::assert_valid_metadata(&metadata);
     // The validators do reject a broken document.
     let mut broken = metadata.clone();
     broken["contracts"]["basic"]["transactions"][0]["parameters"][0]["bogus"] = json!(1);
-    assert!(!draft4.is_valid(&broken) && !draft7.is_valid(&broken));
+    let problems = test_fixtures::validate_metadata(&broken).unwrap_err();
+    for official in test_fixtures::official_schemas() {
+        assert!(
+            problems.iter().any(|p| p.starts_with(&official.name)),
+            "{} accepted a broken document",
+            official.name
+        );
+    }
 
     assert_eq!(
         metadata["info"],

@@ -1,28 +1,19 @@
 //! The development peer serving a chaincode nobody here wrote: Fabric's own
 //! Node `fabric-shim` / `fabric-contract-api` 2.5, from npm.
 //!
-//! `.ci/run` installs the npm packages (`npm ci` in `tests/node-chaincode`).
-//! Without them the test fails with a message saying how to install them.
+//! The npm packages of `tests/fixtures/node-chaincode` install themselves on
+//! first use (`npm ci`, see the `test-fixtures` crate).
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
 use fabric_dev_peer::{DevPeer, Invocation, Ledger, PeerConfig, RegisterServer};
 
-fn fixture() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/node-chaincode")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn node_contract_api_chaincode_runs_on_the_dev_peer() {
-    let dir = fixture();
-    let cli = dir.join("node_modules/fabric-shim/cli.js");
-    assert!(
-        cli.exists(),
-        "the Node chaincode's packages are missing: run `npm ci` in {}",
-        dir.display()
-    );
+    let modules = test_fixtures::require_npm_fixture("node-chaincode");
+    let dir = test_fixtures::fixture_dir("node-chaincode");
+    let cli = modules.join("fabric-shim/cli.js");
     // Node 2.5.8 exits on KEEPALIVE (fixed only in 2026), so none is sent here.
     let peer = DevPeer::new(Ledger::in_memory(), PeerConfig::legacy()).unwrap();
     let server = RegisterServer::bind("127.0.0.1:0", None).await.unwrap();
