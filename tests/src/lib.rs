@@ -1,6 +1,25 @@
 //! Helpers shared by the workspace's integration tests and the examples' tests.
 #![forbid(unsafe_code)]
 
+/// The Rust snippets of the README and the guides in `docs/`, compiled (and
+/// run, unless marked otherwise) as doctests of this crate, so the docs
+/// cannot show code that does not build.
+#[cfg(doctest)]
+pub mod docs {
+    #[doc = include_str!("../../README.md")]
+    pub struct Readme;
+    #[doc = include_str!("../../docs/getting-started.md")]
+    pub struct GettingStarted;
+    #[doc = include_str!("../../docs/writing-contracts.md")]
+    pub struct WritingContracts;
+    #[doc = include_str!("../../docs/testing.md")]
+    pub struct Testing;
+    #[doc = include_str!("../../docs/deploying.md")]
+    pub struct Deploying;
+    #[doc = include_str!("../../docs/compatibility.md")]
+    pub struct Compatibility;
+}
+
 use std::process::Stdio;
 use std::time::Duration;
 

@@ -336,6 +336,24 @@ impl ChaincodeStub {
             .await
     }
 
+    /// Builds a composite key from an object type and attributes, as Go's
+    /// `stub.CreateCompositeKey` (the same as the free function
+    /// [`create_composite_key`](crate::create_composite_key)).
+    pub fn create_composite_key<S: AsRef<str>>(
+        &self,
+        object_type: &str,
+        attributes: &[S],
+    ) -> Result<String> {
+        crate::keys::create_composite_key(object_type, attributes)
+    }
+
+    /// Splits a composite key into its object type and attributes, as Go's
+    /// `stub.SplitCompositeKey` (the same as the free function
+    /// [`split_composite_key`](crate::split_composite_key)).
+    pub fn split_composite_key(&self, key: &str) -> Result<(String, Vec<String>)> {
+        crate::keys::split_composite_key(key)
+    }
+
     /// Every composite key that starts with `object_type` and `attributes`.
     pub async fn get_state_by_partial_composite_key<S: AsRef<str>>(
         &self,
