@@ -18,6 +18,16 @@ pub mod docs {
     pub struct Deploying;
     #[doc = include_str!("../../docs/compatibility.md")]
     pub struct Compatibility;
+    #[doc = include_str!("../../protos/README.md")]
+    pub struct ProtosReadme;
+    #[doc = include_str!("../../shim/README.md")]
+    pub struct ShimReadme;
+    #[doc = include_str!("../../contract-api/README.md")]
+    pub struct ContractApiReadme;
+    #[doc = include_str!("../../contract-macros/README.md")]
+    pub struct ContractMacrosReadme;
+    #[doc = include_str!("../../dev-peer/README.md")]
+    pub struct DevPeerReadme;
 }
 
 use std::process::Stdio;
