@@ -39,14 +39,23 @@ pub struct ArgSite {
 
 impl ArgSite {
     fn error(&self, expected: &str, raw: &[u8], cause: impl std::fmt::Display) -> ContractError {
-        let shown = String::from_utf8_lossy(raw);
-        let shown = if shown.chars().count() > 64 {
-            format!("{}...", shown.chars().take(64).collect::<String>())
-        } else {
-            shown.into_owned()
-        };
+        // The argument as text, quoted but not escaped (the message is quoted
+        // again by whoever prints it, e.g. the peer CLI), control characters
+        // made visible, long values cut.
+        let mut shown = String::new();
+        for (i, c) in String::from_utf8_lossy(raw).chars().enumerate() {
+            if i == 64 {
+                shown.push_str("...");
+                break;
+            }
+            if c.is_control() {
+                shown.extend(c.escape_default());
+            } else {
+                shown.push(c);
+            }
+        }
         ContractError::new(format!(
-            "error managing parameter {} (argument {} of {}): expected {expected}, got {shown:?}: {cause}",
+            "error managing parameter {} (argument {} of {}): expected {expected}, got '{shown}': {cause}",
             self.parameter, self.position, self.transaction
         ))
     }
@@ -391,7 +400,7 @@ mod tests {
         let e = (&Codec::<i32>::new()).decode_arg(b"abc", SITE).unwrap_err();
         assert_eq!(
             e.message(),
-            "error managing parameter size (argument 3 of CreateAsset): expected an integer (i32), got \"abc\": invalid digit found in string"
+            "error managing parameter size (argument 3 of CreateAsset): expected an integer (i32), got 'abc': invalid digit found in string"
         );
         let e = (&Codec::<Asset>::new()).decode_arg(b"{", SITE).unwrap_err();
         assert!(

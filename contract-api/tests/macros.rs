@@ -366,7 +366,7 @@ async fn argument_errors_never_run_the_transaction() {
     let e = peer.err(&["CreateAsset", "a1", "ten", "{}"]).await;
     assert_eq!(
         e.message,
-        "error managing parameter size (argument 2 of CreateAsset): expected a non-negative integer (u32), got \"ten\": invalid digit found in string"
+        "error managing parameter size (argument 2 of CreateAsset): expected a non-negative integer (u32), got 'ten': invalid digit found in string"
     );
     let e = peer.err(&["CreateAsset", "a1", "10", "{\"nom\":1}"]).await;
     assert!(

@@ -159,6 +159,7 @@ mod command {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
             .with_writer(std::io::stderr)
+            .with_ansi(colour_wanted(&std::io::stderr()))
             .try_init();
         let runtime = match tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -179,6 +180,12 @@ mod command {
                 ExitCode::FAILURE
             }
         }
+    }
+
+    /// Colour only on a terminal, and never when `NO_COLOR` is set to
+    /// anything (<https://no-color.org>).
+    fn colour_wanted(stream: &impl std::io::IsTerminal) -> bool {
+        stream.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
     }
 
     /// Runs one command line (the first item is the program name), writing its
@@ -261,6 +268,20 @@ mod command {
         },
         /// Builds the asset-transfer-basic example and runs its demo script against a persistent ledger.
         Demo,
+        /// Creates a contract project of its own: contract, unit test, README, .gitignore.
+        New {
+            /// Directory to create; its name is the package's.
+            dir: PathBuf,
+            /// Take the fabric-rs crates from this checkout (default: the one this program was built from).
+            #[arg(long, conflicts_with_all = ["fabric_rs_git", "fabric_rs_version"])]
+            fabric_rs_path: Option<PathBuf>,
+            /// Take the fabric-rs crates from this git repository.
+            #[arg(long, conflicts_with = "fabric_rs_version")]
+            fabric_rs_git: Option<String>,
+            /// Take the fabric-rs crates from crates.io, at this version requirement.
+            #[arg(long)]
+            fabric_rs_version: Option<String>,
+        },
     }
 
     #[derive(Args)]
@@ -269,6 +290,7 @@ mod command {
         #[arg(short = 'n', long)]
         name: String,
         /// Chaincode executable to start; it dials this peer as the real peer starts chaincode.
+        /// Its output goes to `<data-dir>/logs/<name>.log`.
         #[arg(long, conflicts_with = "connect")]
         chaincode: Option<PathBuf>,
         /// Address of a chaincode-as-a-service server to dial instead.
@@ -294,6 +316,8 @@ mod command {
         name: String,
         channel: String,
         _child: Option<tokio::process::Child>,
+        /// Where the output of the chaincode started here goes.
+        log: Option<PathBuf>,
     }
 
     impl Cli {
@@ -338,8 +362,14 @@ mod command {
 
         async fn session(&self, target: &Target) -> Result<Session, String> {
             let peer = self.peer()?;
+            let mut log = None;
             let child = match (&target.chaincode, &target.connect) {
-                (Some(path), _) => Some(start_chaincode(&peer, path, &target.name).await?),
+                (Some(path), _) => {
+                    let file = self.data_dir.join("logs").join(format!("{}.log", target.name));
+                    let child = start_chaincode(&peer, path, &target.name, &file).await?;
+                    log = Some(file);
+                    Some(child)
+                }
                 (None, Some(address)) => {
                     peer.connect(address, None).await.map_err(|e| {
                         format!(
@@ -361,20 +391,35 @@ mod command {
                 name: target.name.clone(),
                 channel: self.channel.clone(),
                 _child: child,
+                log,
             })
         }
     }
 
+    /// Starts the chaincode executable, its stdout and stderr appended to
+    /// `log` (so its logs and panics never mix with this command's output).
     async fn start_chaincode(
         peer: &DevPeer,
         path: &Path,
         name: &str,
+        log: &Path,
     ) -> Result<tokio::process::Child, String> {
         let server = RegisterServer::bind("127.0.0.1:0", None)
             .await
             .map_err(|e| format!("Error: {e}"))?;
         let address = server.local_addr().to_string();
         peer.serve(server);
+        let open_log = || -> std::io::Result<std::fs::File> {
+            if let Some(dir) = log.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::OpenOptions::new().create(true).append(true).open(log)
+        };
+        let stdout = open_log()
+            .map_err(|e| format!("Error: cannot open the chaincode log {}: {e}", log.display()))?;
+        let stderr = stdout
+            .try_clone()
+            .map_err(|e| format!("Error: cannot open the chaincode log {}: {e}", log.display()))?;
         let mut child = tokio::process::Command::new(path)
             .arg("--peer.address")
             .arg(&address)
@@ -385,18 +430,26 @@ mod command {
                 "CORE_CHAINCODE_LOGGING_LEVEL",
                 std::env::var("CORE_CHAINCODE_LOGGING_LEVEL").unwrap_or_else(|_| "WARNING".into()),
             )
+            .stdin(std::process::Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr)
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| format!("Error: cannot start chaincode {}: {e}", path.display()))?;
         tokio::select! {
             registered = peer.wait_for(name, Duration::from_secs(30)) => {
-                registered.map_err(|_| format!("Error: chaincode {} did not connect within 30 s", path.display()))?;
+                registered.map_err(|_| format!(
+                    "Error: chaincode {} did not connect within 30 s (its output: {})",
+                    path.display(),
+                    log.display()
+                ))?;
             }
             status = child.wait() => {
                 return Err(format!(
-                    "Error: chaincode {} exited before connecting ({})",
+                    "Error: chaincode {} exited before connecting ({}; its output: {})",
                     path.display(),
-                    status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string())
+                    status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string()),
+                    log.display()
                 ));
             }
         }
@@ -427,7 +480,13 @@ mod command {
                 .await
                 .map_err(|e| format!("Error: {e}"))?;
             if !succeeded(&outcome) {
-                return Err(failure(action, &outcome));
+                let mut line = failure(action, &outcome);
+                if let Some(log) = &self.log
+                    && outcome.response.message.contains("panicked")
+                {
+                    line.push_str(&format!(" (chaincode output: {})", log.display()));
+                }
+                return Err(line);
             }
             if mode == Mode::Submit {
                 outln!(out, "{}", invoke_result(&outcome));
@@ -544,6 +603,35 @@ mod command {
             }
             Command::Script { file, target } => cli.session(target).await?.script(out, file).await,
             Command::Demo => demo(&cli, out).await,
+            Command::New {
+                dir,
+                fabric_rs_path,
+                fabric_rs_git,
+                fabric_rs_version,
+            } => {
+                use crate::scaffold::{FabricRsSource, new_contract};
+                let source = match (fabric_rs_path, fabric_rs_git, fabric_rs_version) {
+                    (Some(path), _, _) => FabricRsSource::Path(
+                        std::fs::canonicalize(path)
+                            .map_err(|e| format!("Error: {}: {e}", path.display()))?,
+                    ),
+                    (_, Some(url), _) => FabricRsSource::Git(url.clone()),
+                    (_, _, Some(version)) => FabricRsSource::Registry(version.clone()),
+                    _ => FabricRsSource::for_this_build(),
+                };
+                let files = new_contract(dir, &source).map_err(|e| format!("Error: {e}"))?;
+                outln!(out, "Created {} ({} files):", dir.display(), files.len());
+                for file in &files {
+                    outln!(out, "  {}", file.display());
+                }
+                let name = dir.file_name().unwrap_or_default().to_string_lossy();
+                outln!(out, "Next: cd {} && cargo test && cargo build", dir.display());
+                outln!(
+                    out,
+                    "then: fabric-dev-peer invoke -n {name} --chaincode target/debug/{name} -c '{{\"Args\":[\"CreateAsset\",\"asset1\",\"Tomoko\",\"300\"]}}'"
+                );
+                Ok(())
+            }
         }
     }
 

@@ -16,6 +16,7 @@ pub mod identity;
 pub mod ledger;
 mod peer;
 pub mod richquery;
+pub mod scaffold;
 pub mod simulation;
 
 pub use connection::{
