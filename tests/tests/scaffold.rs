@@ -1,15 +1,11 @@
 //! `fabric-dev-peer new` creates a project outside this repository that
 //! builds, passes its own test and runs on the development peer.
 //!
-//! The generated project builds in `target/scaffold` (kept between runs, so
-//! only the first run compiles its dependencies).
+//! The generated project builds in `<target dir>/scaffold` (kept between
+//! runs, so only the first run compiles its dependencies).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 async fn dev_peer(args: &[&str]) -> Result<String, String> {
     let mut out = Vec::new();
@@ -20,12 +16,18 @@ async fn dev_peer(args: &[&str]) -> Result<String, String> {
     Ok(String::from_utf8(out).unwrap())
 }
 
+/// `<target dir>/scaffold`, next to the `debug` directory this test runs from.
+fn scaffold_target() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.ancestors().nth(3).unwrap().join("scaffold")
+}
+
 fn cargo(project: &Path, args: &[&str]) -> String {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(cargo)
         .args(args)
         .current_dir(project)
-        .env("CARGO_TARGET_DIR", workspace().join("target/scaffold"))
+        .env("CARGO_TARGET_DIR", scaffold_target())
         .env("CARGO_TERM_COLOR", "never")
         .output()
         .expect("cargo runs");
@@ -68,7 +70,7 @@ async fn a_new_contract_builds_tests_and_runs_on_the_dev_peer() {
         "{tested}"
     );
     cargo(&project, &["build"]);
-    let binary = workspace().join("target/scaffold/debug/hello-contract");
+    let binary = scaffold_target().join("debug/hello-contract");
     assert!(binary.is_file(), "{} missing", binary.display());
 
     // The README's commands, on a ledger of the test's own.
