@@ -458,7 +458,7 @@ impl ChaincodeHandle {
                     .stats
                     .largest_get_multiple
                     .fetch_max(req.keys.len() as u64, Ordering::Relaxed);
-                let sim = ctx.simulation();
+                let mut sim = ctx.simulation();
                 let values = req
                     .keys
                     .iter()

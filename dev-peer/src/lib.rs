@@ -14,6 +14,8 @@ mod error;
 mod handler;
 pub mod identity;
 pub mod ledger;
+pub mod msp;
+pub mod network;
 mod peer;
 pub mod richquery;
 pub mod scaffold;

@@ -22,7 +22,7 @@ use crate::connection::{ClientTls, Connection, dial_chaincode};
 use crate::error::{PeerError, Result};
 use crate::handler::{ChaincodeHandle, Registry, TxContext};
 use crate::identity::{DevIdentity, IdentitySpec};
-use crate::ledger::{Ledger, WriteSet};
+use crate::ledger::{BlockTx, Ledger, ReadSet, WriteSet};
 use crate::simulation::Simulation;
 
 /// How the development peer behaves.
@@ -178,6 +178,8 @@ pub struct TxOutcome {
     pub writes: WriteSet,
     /// Whether its writes were committed.
     pub committed: bool,
+    /// The block it was committed in, when committed.
+    pub block: Option<u64>,
 }
 
 impl TxOutcome {
@@ -202,6 +204,30 @@ impl TxOutcome {
     }
 }
 
+/// A proposal to run: what the chaincode sees of it.
+pub(crate) struct Proposed {
+    pub channel: String,
+    pub txid: String,
+    pub args: Vec<Bytes>,
+    pub init: bool,
+    pub signed: SignedProposal,
+}
+
+/// What simulating a proposal produced.
+pub(crate) struct Simulated {
+    pub txid: String,
+    pub channel: String,
+    /// The chaincode's namespace.
+    pub namespace: String,
+    pub response: Response,
+    /// Whether the response came from the chaincode (`false`: the peer
+    /// generated it, e.g. for a crash or timeout).
+    pub from_chaincode: bool,
+    pub event: Option<ChaincodeEvent>,
+    pub reads: ReadSet,
+    pub writes: WriteSet,
+}
+
 /// An event of a committed transaction.
 #[derive(Debug, Clone)]
 pub struct CommittedEvent {
@@ -218,6 +244,8 @@ struct Core {
     chaincodes: Mutex<HashMap<String, ChaincodeHandle>>,
     registered: Notify,
     events: broadcast::Sender<CommittedEvent>,
+    /// Bumped after every block commit (waiters re-read the ledger).
+    commits: tokio::sync::watch::Sender<u64>,
     nonce: AtomicU64,
 }
 
@@ -299,6 +327,7 @@ impl DevPeer {
                 chaincodes: Mutex::new(HashMap::new()),
                 registered: Notify::new(),
                 events,
+                commits: tokio::sync::watch::channel(0).0,
                 nonce: AtomicU64::new(0),
             }),
         }
@@ -421,6 +450,12 @@ impl DevPeer {
     /// `Err` means it could not run (chaincode not connected); a chaincode
     /// that fails, sends ERROR, times out or disconnects gives an outcome
     /// with status 500, as the peer's endorser reports it.
+    ///
+    /// A successful submit commits at once, in a block of its own, without
+    /// checking its reads against transactions committed meanwhile: direct
+    /// calls are for tests and the command line. Proposals that come through
+    /// the Gateway ([`crate::gateway`]) are validated as Fabric validates
+    /// them, MVCC conflicts included.
     pub async fn execute(&self, invocation: Invocation, mode: Mode) -> Result<TxOutcome> {
         let handle = self
             .chaincode(&invocation.chaincode)
@@ -437,21 +472,73 @@ impl DevPeer {
         let timestamp = invocation.timestamp.unwrap_or_else(now);
         let (txid, proposal) =
             self.proposal(&channel, handle.name(), &invocation, &creator, timestamp);
+        let simulated = self
+            .simulate(
+                &handle,
+                Proposed {
+                    channel: channel.clone(),
+                    txid,
+                    args: invocation.args.clone(),
+                    init: invocation.init,
+                    signed: proposal,
+                },
+            )
+            .await?;
+        let succeeded = (200..400).contains(&simulated.response.status);
+        let mut block = None;
+        if mode == Mode::Submit && succeeded {
+            let committed = self.commit(
+                &channel,
+                BlockTx {
+                    txid: simulated.txid.clone(),
+                    timestamp: Some(timestamp),
+                    reads: ReadSet::default(),
+                    writes: simulated.writes.clone(),
+                    event: simulated.event.clone(),
+                    code: fabric_chaincode_shim::proto::protos::TxValidationCode::Valid,
+                },
+            )?;
+            block = Some(committed.0);
+        }
+        Ok(TxOutcome {
+            txid: simulated.txid,
+            response: simulated.response,
+            event: simulated.event,
+            writes: simulated.writes,
+            committed: block.is_some(),
+            block,
+        })
+    }
+
+    /// Runs a proposal on a chaincode against committed state, as an
+    /// endorser simulates it: nothing is committed.
+    pub(crate) async fn simulate(
+        &self,
+        handle: &ChaincodeHandle,
+        proposed: Proposed,
+    ) -> Result<Simulated> {
+        let Proposed {
+            channel,
+            txid,
+            args,
+            init,
+            signed,
+        } = proposed;
         let simulation = Arc::new(Mutex::new(self.core.new_simulation(&channel, &txid, false)));
         let ctx = Arc::new(TxContext::new(
             &channel,
             &txid,
             handle.namespace(),
             Arc::clone(&simulation),
-            invocation.init,
-            Some(proposal),
+            init,
+            Some(signed),
         ));
         let input = ChaincodeInput {
-            args: invocation.args.clone(),
+            args,
             decorations: HashMap::new(),
-            is_init: invocation.init,
+            is_init: init,
         };
-        let ty = if invocation.init {
+        let ty = if init {
             MessageType::Init
         } else {
             MessageType::Transaction
@@ -459,14 +546,16 @@ impl DevPeer {
         let result = handle
             .execute(ctx, ty, &input, self.core.config.execute_timeout)
             .await;
-        let (response, mut event) = match result {
+        let (response, mut event, from_chaincode) = match result {
             Ok(reply) if reply.r#type == MessageType::Completed as i32 => {
-                let response = Response::decode(reply.payload).unwrap_or_else(|e| Response {
-                    status: 500,
-                    message: format!("error in simulation: failed to unmarshal response: {e}"),
-                    payload: Bytes::new(),
-                });
-                (response, reply.chaincode_event)
+                match Response::decode(reply.payload) {
+                    Ok(response) => (response, reply.chaincode_event, true),
+                    Err(e) => (
+                        failure(&format!("failed to unmarshal response: {e}")),
+                        None,
+                        false,
+                    ),
+                }
             }
             Ok(reply) => (
                 failure(&format!(
@@ -474,36 +563,53 @@ impl DevPeer {
                     String::from_utf8_lossy(&reply.payload)
                 )),
                 None,
+                false,
             ),
             Err(PeerError::NotConnected(name)) => return Err(PeerError::NotConnected(name)),
-            Err(e) => (failure(&e.to_string()), None),
+            Err(e) => (failure(&e.to_string()), None, false),
         };
         if let Some(event) = event.as_mut() {
             event.chaincode_id = handle.namespace().to_owned();
             event.tx_id = txid.clone();
         }
-        let writes = simulation
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take_writes();
-        let succeeded = (200..400).contains(&response.status);
-        let committed = mode == Mode::Submit && succeeded;
-        if committed {
-            self.core.ledger.commit(&txid, Some(timestamp), &writes)?;
-            if let Some(event) = &event {
-                let _ = self.core.events.send(CommittedEvent {
-                    channel: channel.clone(),
-                    event: (**event).clone(),
-                });
-            }
-        }
-        Ok(TxOutcome {
+        let mut simulation = simulation.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(Simulated {
             txid,
+            channel,
+            namespace: handle.namespace().to_owned(),
             response,
+            from_chaincode,
             event: event.map(|e| *e),
-            writes,
-            committed,
+            reads: simulation.take_reads(),
+            writes: simulation.take_writes(),
         })
+    }
+
+    /// Commits one transaction in a block of its own on `channel`; returns
+    /// the block number and the transaction's validation code.
+    pub(crate) fn commit(
+        &self,
+        channel: &str,
+        tx: BlockTx,
+    ) -> Result<(u64, fabric_chaincode_shim::proto::protos::TxValidationCode)> {
+        let event = tx.event.clone();
+        let block = self.core.ledger.commit_block(channel, vec![tx])?;
+        let code = block.codes[0];
+        if code == fabric_chaincode_shim::proto::protos::TxValidationCode::Valid
+            && let Some(event) = event
+        {
+            let _ = self.core.events.send(CommittedEvent {
+                channel: channel.to_owned(),
+                event,
+            });
+        }
+        self.core.commits.send_modify(|n| *n += 1);
+        Ok((block.number, code))
+    }
+
+    /// A receiver that changes after every commit (for waiting on the ledger).
+    pub(crate) fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.core.commits.subscribe()
     }
 
     /// Builds the signed proposal a client would send, and its txid

@@ -14,7 +14,7 @@ use prost::Message;
 use sha2::{Digest, Sha256};
 
 use crate::error::{PeerError, Result};
-use crate::ledger::{Ledger, Space, Write, WriteSet};
+use crate::ledger::{Ledger, RangeRead, ReadSet, Space, Write, WriteSet};
 use crate::richquery::{Page, RichQuery};
 
 /// Results per QueryResponse, as the peer's `MaxResultLimit`.
@@ -29,6 +29,7 @@ pub struct Simulation {
     txid: String,
     /// Writes are refused (a call to a chaincode on another channel).
     read_only: bool,
+    reads: ReadSet,
     writes: WriteSet,
     write_performed: bool,
     paginated_query_performed: bool,
@@ -45,6 +46,7 @@ impl Simulation {
             channel: channel.to_owned(),
             txid: txid.to_owned(),
             read_only,
+            reads: ReadSet::default(),
             writes: WriteSet::default(),
             write_performed: false,
             paginated_query_performed: false,
@@ -69,6 +71,27 @@ impl Simulation {
         std::mem::take(&mut self.writes)
     }
 
+    /// What the transaction read so far: keys with their versions, and the
+    /// public ranges it scanned (rich queries are not recorded, as in Fabric).
+    pub fn reads(&self) -> &ReadSet {
+        &self.reads
+    }
+
+    /// Takes the reads, for validation at commit.
+    pub fn take_reads(&mut self) -> ReadSet {
+        std::mem::take(&mut self.reads)
+    }
+
+    /// Records the version a key has when first read.
+    fn record_read(&mut self, space: &Space, key: &str) -> Result<()> {
+        let entry = (space.clone(), key.to_owned());
+        if !self.reads.keys.contains_key(&entry) {
+            let version = self.ledger.version(space, key)?;
+            self.reads.keys.insert(entry, version);
+        }
+        Ok(())
+    }
+
     fn space(&self, namespace: &str, collection: &str) -> Space {
         Space::private(&self.channel, namespace, collection)
     }
@@ -80,14 +103,16 @@ impl Simulation {
         ))
     }
 
-    /// The committed value of a key.
-    pub fn get(&self, namespace: &str, collection: &str, key: &str) -> Result<Option<Bytes>> {
-        self.ledger.get(&self.space(namespace, collection), key)
+    /// The committed value of a key (recorded as read).
+    pub fn get(&mut self, namespace: &str, collection: &str, key: &str) -> Result<Option<Bytes>> {
+        let space = self.space(namespace, collection);
+        self.record_read(&space, key)?;
+        self.ledger.get(&space, key)
     }
 
     /// SHA-256 of a committed private value.
     pub fn private_hash(
-        &self,
+        &mut self,
         namespace: &str,
         collection: &str,
         key: &str,
@@ -99,13 +124,14 @@ impl Simulation {
 
     /// The committed metadata of a key.
     pub fn metadata(
-        &self,
+        &mut self,
         namespace: &str,
         collection: &str,
         key: &str,
     ) -> Result<Vec<StateMetadata>> {
-        self.ledger
-            .metadata(&self.space(namespace, collection), key)
+        let space = self.space(namespace, collection);
+        self.record_read(&space, key)?;
+        self.ledger.metadata(&space, key)
     }
 
     fn check_write(&mut self) -> Result<()> {
@@ -202,6 +228,14 @@ impl Simulation {
         match page {
             None => {
                 let rows = self.ledger.range(&space, start, end, TOTAL_QUERY_LIMIT)?;
+                // For the phantom-read check at commit.
+                let keys = self.ledger.versions_in_range(&space, start, end)?;
+                self.reads.ranges.push(RangeRead {
+                    space: space.clone(),
+                    start: start.to_owned(),
+                    end: end.to_owned(),
+                    keys: keys.into_iter().collect(),
+                });
                 Ok(self.open_iterator(kvs(namespace, rows), None))
             }
             Some((page_size, bookmark)) => {

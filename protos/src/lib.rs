@@ -45,3 +45,11 @@ pub mod orderer {
 pub mod gateway {
     include!("generated/gateway.rs");
 }
+
+/// Packages under `google`.
+pub mod google {
+    /// Package `google.rpc`: the rich error model of gRPC.
+    pub mod rpc {
+        include!("generated/google.rpc.rs");
+    }
+}

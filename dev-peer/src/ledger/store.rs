@@ -17,18 +17,27 @@ pub enum Table {
     Metadata,
     /// Key history: one entry per committed write.
     History,
-    /// Ledger bookkeeping (height).
+    /// Ledger bookkeeping (height, block numbers).
     System,
+    /// The version (block and transaction number) of every key with a value.
+    Versions,
+    /// Every transaction ordered: its block, position and validation code.
+    Transactions,
+    /// Chaincode events of valid transactions, by block and position.
+    Events,
 }
 
 impl Table {
     /// Every table.
-    pub const ALL: [Table; 5] = [
+    pub const ALL: [Table; 8] = [
         Table::State,
         Table::Private,
         Table::Metadata,
         Table::History,
         Table::System,
+        Table::Versions,
+        Table::Transactions,
+        Table::Events,
     ];
 
     /// The table's name in persistent stores.
@@ -39,6 +48,9 @@ impl Table {
             Table::Metadata => "metadata",
             Table::History => "history",
             Table::System => "system",
+            Table::Versions => "versions",
+            Table::Transactions => "transactions",
+            Table::Events => "events",
         }
     }
 }

@@ -25,6 +25,7 @@ pub const PROTO_FILES: &[&str] = &[
     "ledger/rwset/kvrwset/kv_rwset.proto",
     "orderer/ab.proto",
     "gateway/gateway.proto",
+    "google/rpc/status.proto",
 ];
 
 /// The workspace root (two levels above this crate).
