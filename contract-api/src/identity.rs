@@ -28,14 +28,15 @@ use std::fmt;
 use base64::Engine as _;
 use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
-use fabric_chaincode_shim::proto::common::{MspRole, OrganizationUnit};
-use fabric_chaincode_shim::proto::msp::{SerializedIdemixIdentity, SerializedIdentity};
-use prost::Message;
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 use x509_parser::asn1_rs::{Any, Class, Tag};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
 use x509_parser::x509::X509Name;
+
+mod wire;
+
+use wire::WireError;
 
 /// The `x509-parser` crate, re-exported so that the type returned by
 /// [`ClientIdentity::x509_certificate`] can be named without adding the dependency.
@@ -56,12 +57,10 @@ pub enum IdentityError {
     /// The creator bytes are empty: the transaction carried no signed proposal.
     #[error("failed to get transaction invoker's identity: the creator is empty")]
     MissingCreator,
-    /// The creator is not a valid marshaled `msp.SerializedIdentity`.
+    /// The creator is not a valid marshaled `msp.SerializedIdentity`; the text is Go's
+    /// `proto.Unmarshal` error.
     #[error("failed to unmarshal transaction invoker's identity: {0}")]
-    InvalidCreator(prost::DecodeError),
-    /// The identity bytes (`SerializedIdentity.id_bytes`) are empty.
-    #[error("identity bytes are empty")]
-    EmptyIdentityBytes,
+    InvalidCreator(String),
     /// The identity bytes hold no PEM block and are not a valid idemix identity either.
     #[error("identity bytes are neither X509 PEM format nor an idemix credential: {0}")]
     NotX509NorIdemix(String),
@@ -181,33 +180,37 @@ impl ClientIdentity {
     ///
     /// [`IdentityError::MissingCreator`] for empty bytes, [`IdentityError::InvalidCreator`]
     /// if they are not a `SerializedIdentity`, and any error of [`ClientIdentity::from_parts`].
+    ///
+    /// The creator is decoded the way Go's `proto.Unmarshal` decodes it: a field of the
+    /// wrong wire type (e.g. `mspid` sent as a varint) is skipped as an unknown field, so it
+    /// reads as absent — an empty MSP ID, or empty identity bytes, which make an idemix
+    /// identity (see [`ClientIdentity::from_parts`]).
     pub fn from_creator(creator: &[u8]) -> Result<Self, IdentityError> {
         if creator.is_empty() {
             return Err(IdentityError::MissingCreator);
         }
-        let sid = SerializedIdentity::decode(creator).map_err(IdentityError::InvalidCreator)?;
-        Self::from_parts(&sid.mspid, &sid.id_bytes)
+        let sid = wire::SerializedIdentity::decode(creator)
+            .map_err(|e| IdentityError::InvalidCreator(e.to_string()))?;
+        Self::from_parts(sid.mspid, sid.id_bytes)
     }
 
     /// Builds the identity from an MSP ID and the identity bytes of a
     /// `SerializedIdentity` (a PEM certificate, or a marshaled `SerializedIdemixIdentity`).
     ///
     /// Like Go, only the first PEM block is used (a chain "CA then leaf" identifies as the
-    /// CA), and bytes without any PEM block are read as an idemix identity.
+    /// CA), and bytes without any PEM block are read as an idemix identity. Empty identity
+    /// bytes are therefore, as in Go, an idemix identity whose every field is empty: `ou`
+    /// is empty and `role` is `member` (role code 0). No MSP validates such a creator, so a
+    /// peer never passes one to chaincode.
     ///
     /// # Errors
     ///
-    /// * [`IdentityError::EmptyIdentityBytes`] for empty `id_bytes` (Go would read them as an
-    ///   idemix identity with empty attributes; no MSP produces such an identity);
     /// * [`IdentityError::InvalidCertificate`] if the first PEM block is not a DER
     ///   certificate, or its subject or issuer holds a value Go's parser rejects;
     /// * [`IdentityError::InvalidAttributes`] for a malformed attribute extension (Go fails
     ///   `cid.New` the same way);
     /// * [`IdentityError::NotX509NorIdemix`] for bytes that are neither PEM nor idemix.
     pub fn from_parts(msp_id: &str, id_bytes: &[u8]) -> Result<Self, IdentityError> {
-        if id_bytes.is_empty() {
-            return Err(IdentityError::EmptyIdentityBytes);
-        }
         let (kind, attributes) = match first_pem_block(id_bytes) {
             Some(der) => parse_x509(der)?,
             None => (Kind::Idemix, idemix_attributes(id_bytes)?),
@@ -719,17 +722,16 @@ impl<'de> Visitor<'de> for CertAttributesVisitor {
 
 /// Go's `attrmgr.GetAttributesFromIdemix`: `ou` and `role` of a `SerializedIdemixIdentity`.
 fn idemix_attributes(id_bytes: &[u8]) -> Result<BTreeMap<String, String>, IdentityError> {
-    let fail = |what: &str, e: prost::DecodeError| {
+    let fail = |what: &str, e: WireError| {
         IdentityError::NotX509NorIdemix(format!(
             "failed to get attributes from the transaction invoker's idemix credential: \
              failed to unmarshal transaction invoker's {what}: {e}"
         ))
     };
-    let idemix =
-        SerializedIdemixIdentity::decode(id_bytes).map_err(|e| fail("idemix identity", e))?;
-    let ou = OrganizationUnit::decode(idemix.ou).map_err(|e| fail("ou", e))?;
-    let role = MspRole::decode(idemix.role).map_err(|e| fail("role", e))?;
-    let role = match role.role {
+    let (ou, role) = wire::idemix_ou_and_role(id_bytes).map_err(|e| fail("idemix identity", e))?;
+    let ou = wire::organizational_unit_identifier(ou).map_err(|e| fail("ou", e))?;
+    let role = wire::msp_role(role).map_err(|e| fail("role", e))?;
+    let role = match role {
         0 => "member",
         1 => "admin",
         2 => "client",
@@ -737,7 +739,7 @@ fn idemix_attributes(id_bytes: &[u8]) -> Result<BTreeMap<String, String>, Identi
         _ => "",
     };
     Ok(BTreeMap::from([
-        ("ou".to_owned(), ou.organizational_unit_identifier),
+        ("ou".to_owned(), ou.to_owned()),
         ("role".to_owned(), role.to_owned()),
     ]))
 }

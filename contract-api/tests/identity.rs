@@ -618,15 +618,32 @@ fn idemix_creator_from_go_attrmgr_tests() {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn empty_creator_or_identity_bytes() {
+fn empty_creator_is_an_error() {
     assert_eq!(
         ClientIdentity::from_creator(&[]).unwrap_err(),
         IdentityError::MissingCreator
     );
-    assert_eq!(
-        ClientIdentity::from_creator(&creator("Org1MSP", b"")).unwrap_err(),
-        IdentityError::EmptyIdentityBytes
-    );
+}
+
+#[test]
+fn empty_identity_bytes_are_an_empty_idemix_identity_as_in_go() {
+    // Go's cid: pem.Decode finds no block, so the bytes are read as a
+    // SerializedIdemixIdentity; empty bytes decode as an empty one, whose empty `ou` and
+    // `role` decode as an OrganizationUnit with an empty identifier and role 0 (MEMBER).
+    // cid.New succeeds; GetID then fails.
+    for identity in [
+        ClientIdentity::from_creator(&creator("Org1MSP", b"")).unwrap(),
+        ClientIdentity::from_parts("Org1MSP", b"").unwrap(),
+    ] {
+        assert_eq!(identity.msp_id(), "Org1MSP");
+        assert!(!identity.is_x509());
+        assert_eq!(identity.attribute_value("ou"), Some(""));
+        assert_eq!(identity.attribute_value("role"), Some("member"));
+        assert_eq!(
+            identity.id().unwrap_err().to_string(),
+            "cannot determine identity"
+        );
+    }
 }
 
 #[test]
@@ -638,12 +655,21 @@ fn garbage_creator_is_an_error() {
     ] {
         let err = ClientIdentity::from_creator(garbage).unwrap_err();
         assert!(matches!(err, IdentityError::InvalidCreator(_)), "{err:?}");
-        assert!(
-            err.to_string()
-                .starts_with("failed to unmarshal transaction invoker's identity: "),
-            "{err}"
+        // Go's text (its "proto:" prefix is followed by a space or, at random per binary,
+        // a non-breaking space).
+        assert_eq!(
+            err.to_string(),
+            "failed to unmarshal transaction invoker's identity: \
+             proto: cannot parse invalid wire-format data"
         );
     }
+    // A string field must be valid UTF-8.
+    let err = ClientIdentity::from_creator(b"\x0a\x01\xff").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "failed to unmarshal transaction invoker's identity: \
+         string field contains invalid UTF-8"
+    );
 }
 
 #[test]
@@ -651,9 +677,12 @@ fn bytes_that_are_neither_pem_nor_idemix() {
     // 'n' (0x6e) is field 13 with the invalid wire type 6: not a protobuf message.
     let err = ClientIdentity::from_creator(&creator("Org1MSP", b"not a certificate")).unwrap_err();
     assert!(matches!(err, IdentityError::NotX509NorIdemix(_)), "{err:?}");
-    assert!(
-        err.to_string()
-            .starts_with("identity bytes are neither X509 PEM format nor an idemix credential: ")
+    assert_eq!(
+        err.to_string(),
+        "identity bytes are neither X509 PEM format nor an idemix credential: \
+         failed to get attributes from the transaction invoker's idemix credential: \
+         failed to unmarshal transaction invoker's idemix identity: \
+         proto: cannot parse invalid wire-format data"
     );
 
     // A valid SerializedIdemixIdentity whose `ou` is not an OrganizationUnit.
@@ -745,5 +774,97 @@ fn name_values_go_rejects_are_errors() {
     assert!(
         matches!(err, IdentityError::InvalidCertificate(_)),
         "{err:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// edge cases where Go's outcome is matched exactly
+// ---------------------------------------------------------------------------------------
+
+/// A creator encoded by hand: `(field number, wire type, payload)`; the payload of a
+/// length-delimited field is written with its length.
+fn raw_creator(fields: &[(u8, u8, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for &(number, wire_type, payload) in fields {
+        out.push((number << 3) | wire_type);
+        if wire_type == 2 {
+            let mut len = payload.len();
+            while len >= 0x80 {
+                out.push((len as u8 & 0x7f) | 0x80);
+                len >>= 7;
+            }
+            out.push(len as u8);
+        }
+        out.extend_from_slice(payload);
+    }
+    out
+}
+
+#[test]
+fn creator_field_with_wrong_wire_type_is_skipped_like_go() {
+    // Go's proto.Unmarshal reads a known field that arrives with another wire type as an
+    // unknown field and skips it: the message reads as if the field were absent.
+    let cert = org1_leaf(user1_subject(), vec![]);
+    let pem = cert.pem();
+    let user1_id = go_id(
+        "CN=User1@org1.example.com,OU=client,L=San Francisco,ST=California,C=US",
+        ORG1_CA_DN,
+    );
+
+    // mspid (field 1) as a varint: an empty MSP ID, the certificate's identity.
+    let bytes = raw_creator(&[(1, 0, &[0x05]), (2, 2, pem.as_bytes())]);
+    let identity = ClientIdentity::from_creator(&bytes).unwrap();
+    assert_eq!(identity.msp_id(), "");
+    assert_eq!(identity.id().unwrap(), user1_id);
+
+    // ... as fixed32 or as a group, after a proper mspid: the proper one stays.
+    let bytes = raw_creator(&[
+        (1, 2, b"Org1MSP"),
+        (1, 5, &[1, 2, 3, 4]),
+        (1, 3, &[0x08, 0x01, 0x0c]), // a group holding field 1 = 1, closed by tag 0x0c
+        (2, 2, pem.as_bytes()),
+    ]);
+    let identity = ClientIdentity::from_creator(&bytes).unwrap();
+    assert_eq!(identity.msp_id(), "Org1MSP");
+    assert_eq!(identity.id().unwrap(), user1_id);
+
+    // id_bytes (field 2) as a varint: no identity bytes, which Go reads as an empty idemix
+    // identity (role "member", empty "ou"); GetID fails.
+    let bytes = raw_creator(&[(1, 2, b"Org1MSP"), (2, 0, &[0x01])]);
+    let identity = ClientIdentity::from_creator(&bytes).unwrap();
+    assert_eq!(identity.msp_id(), "Org1MSP");
+    assert!(!identity.is_x509());
+    assert_eq!(identity.attribute_value("role"), Some("member"));
+    assert_eq!(identity.attribute_value("ou"), Some(""));
+    assert_eq!(
+        identity.id().unwrap_err(),
+        IdentityError::CannotDetermineIdentity
+    );
+
+    // The same rule inside an idemix identity: a role sent length-delimited is skipped,
+    // leaving role 0 ("member").
+    let id_bytes = SerializedIdemixIdentity {
+        ou: OrganizationUnit {
+            organizational_unit_identifier: "org1.department1".into(),
+            ..Default::default()
+        }
+        .encode_to_vec()
+        .into(),
+        role: raw_creator(&[(1, 2, b"idemixMSP"), (2, 2, &[0x01])]).into(),
+        ..Default::default()
+    }
+    .encode_to_vec();
+    let identity = ClientIdentity::from_creator(&creator("idemixMSP", &id_bytes)).unwrap();
+    assert_eq!(identity.attribute_value("role"), Some("member"));
+    assert_eq!(identity.attribute_value("ou"), Some("org1.department1"));
+
+    // A wire type that does not exist stays an error.
+    let bytes = raw_creator(&[(1, 6, &[])]);
+    assert_eq!(
+        ClientIdentity::from_creator(&bytes)
+            .unwrap_err()
+            .to_string(),
+        "failed to unmarshal transaction invoker's identity: \
+         proto: cannot parse invalid wire-format data"
     );
 }
