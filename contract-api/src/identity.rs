@@ -29,13 +29,14 @@ use base64::Engine as _;
 use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
-use x509_parser::asn1_rs::{Any, Class, Tag};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
-use x509_parser::x509::X509Name;
 
+mod der;
+mod name;
 mod wire;
 
+use name::GoName;
 use wire::WireError;
 
 /// The `x509-parser` crate, re-exported so that the type returned by
@@ -367,8 +368,9 @@ fn parse_x509(der: Vec<u8>) -> Result<(Kind, BTreeMap<String, String>), Identity
         if !rest.is_empty() {
             return Err(invalid("x509: trailing data".to_owned()));
         }
-        let subject = GoName::parse(cert.subject()).map_err(invalid)?;
-        let issuer = GoName::parse(cert.issuer()).map_err(invalid)?;
+        // In the order of Go's parseCertificate: issuer, then subject.
+        let issuer = GoName::parse(cert.issuer().as_raw()).map_err(invalid)?;
+        let subject = GoName::parse(cert.subject().as_raw()).map_err(invalid)?;
         // Go uses the first extension with the attribute OID.
         let attributes = match cert
             .extensions()
@@ -389,167 +391,6 @@ fn parse_x509(der: Vec<u8>) -> Result<(Kind, BTreeMap<String, String>), Identity
         der,
     };
     Ok((kind, attributes))
-}
-
-/// The fields of Go's `pkix.Name` that `ToRDNSequence` writes back, filled the way
-/// `FillFromRDNSequence` fills them.
-#[derive(Default)]
-struct GoName {
-    common_name: String,
-    serial_number: String,
-    country: Vec<String>,
-    province: Vec<String>,
-    locality: Vec<String>,
-    street_address: Vec<String>,
-    postal_code: Vec<String>,
-    organization: Vec<String>,
-    organizational_unit: Vec<String>,
-}
-
-impl GoName {
-    fn parse(name: &X509Name<'_>) -> Result<Self, String> {
-        let mut out = GoName::default();
-        for atv in name.iter_attributes() {
-            // Go's parser turns every value into a string, or rejects the certificate.
-            let value = go_asn1_string(atv.attr_value())
-                .map_err(|e| format!("x509: invalid RDNSequence: invalid attribute value: {e}"))?;
-            // id-at (2.5.4.x) with one-byte x; other types are kept by Go only in `Names`,
-            // which the DN never shows.
-            let oid = atv.attr_type().as_bytes();
-            let [0x55, 0x04, last] = oid else { continue };
-            match last {
-                3 => out.common_name = value,
-                5 => out.serial_number = value,
-                6 => out.country.push(value),
-                7 => out.locality.push(value),
-                8 => out.province.push(value),
-                9 => out.street_address.push(value),
-                10 => out.organization.push(value),
-                11 => out.organizational_unit.push(value),
-                17 => out.postal_code.push(value),
-                _ => {}
-            }
-        }
-        Ok(out)
-    }
-
-    /// `ToRDNSequence` followed by cid's `getDN` (which walks the sequence backwards).
-    fn to_dn(&self) -> String {
-        let single = |v: &String| -> Vec<String> {
-            if v.is_empty() {
-                Vec::new()
-            } else {
-                vec![v.clone()]
-            }
-        };
-        let rdns: [(&str, Vec<String>); 9] = [
-            ("SERIALNUMBER", single(&self.serial_number)),
-            ("CN", single(&self.common_name)),
-            ("OU", self.organizational_unit.clone()),
-            ("O", self.organization.clone()),
-            ("POSTALCODE", self.postal_code.clone()),
-            ("STREET", self.street_address.clone()),
-            ("L", self.locality.clone()),
-            ("ST", self.province.clone()),
-            ("C", self.country.clone()),
-        ];
-        let mut dn = String::new();
-        for (type_name, values) in rdns.iter().filter(|(_, v)| !v.is_empty()) {
-            if !dn.is_empty() {
-                dn.push(',');
-            }
-            for (i, value) in values.iter().enumerate() {
-                if i > 0 {
-                    dn.push('+');
-                }
-                dn.push_str(type_name);
-                dn.push('=');
-                escape_dn_value(value, &mut dn);
-            }
-        }
-        dn
-    }
-}
-
-/// cid's value escaping (RFC 2253-like, as Go's `RDNSequence.String`).
-fn escape_dn_value(value: &str, out: &mut String) {
-    let last = value.len().saturating_sub(1);
-    for (i, c) in value.char_indices() {
-        let escape = (i == 0 && (c == ' ' || c == '#'))
-            || (i == last && c == ' ')
-            || matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';');
-        if escape {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-}
-
-/// Go's `x509.parseASN1String`: the string types a certificate name may use.
-fn go_asn1_string(any: &Any<'_>) -> Result<String, &'static str> {
-    if any.class() != Class::Universal || any.header.is_constructed() {
-        return Err("unsupported string type");
-    }
-    let data = any.data;
-    match any.tag() {
-        // T.61 is read as Latin-1, as current Go does (older Go copied the raw bytes).
-        Tag::T61String => Ok(data.iter().map(|&b| char::from(b)).collect()),
-        Tag::PrintableString => {
-            if data.iter().all(|&b| is_go_printable(b)) {
-                Ok(String::from_utf8_lossy(data).into_owned())
-            } else {
-                Err("invalid PrintableString")
-            }
-        }
-        Tag::Utf8String => std::str::from_utf8(data)
-            .map(str::to_owned)
-            .map_err(|_| "invalid UTF-8 string"),
-        Tag::BmpString => {
-            if !data.len().is_multiple_of(2) {
-                return Err("invalid BMPString");
-            }
-            let data = match data {
-                [head @ .., 0, 0] => head,
-                _ => data,
-            };
-            data.chunks_exact(2)
-                .map(|pair| {
-                    let point = u16::from_be_bytes([pair[0], pair[1]]);
-                    let reserved = point == 0xfffe
-                        || point == 0xffff
-                        || (0xfdd0..=0xfdef).contains(&point)
-                        || (0xd800..=0xdfff).contains(&point);
-                    match char::from_u32(u32::from(point)) {
-                        Some(c) if !reserved => Ok(c),
-                        _ => Err("invalid BMPString"),
-                    }
-                })
-                .collect()
-        }
-        Tag::Ia5String => {
-            if data.is_ascii() {
-                Ok(String::from_utf8_lossy(data).into_owned())
-            } else {
-                Err("invalid IA5String")
-            }
-        }
-        Tag::NumericString => {
-            if data.iter().all(|&b| b.is_ascii_digit() || b == b' ') {
-                Ok(String::from_utf8_lossy(data).into_owned())
-            } else {
-                Err("invalid NumericString")
-            }
-        }
-        _ => Err("unsupported string type"),
-    }
-}
-
-/// The PrintableString alphabet as Go accepts it (including `*` and `&`).
-fn is_go_printable(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || (b'\''..=b')').contains(&b)
-        || (b'+'..=b'/').contains(&b)
-        || matches!(b, b' ' | b':' | b'=' | b'?' | b'*' | b'&')
 }
 
 // ---------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ use fabric_chaincode_shim::proto::common::{MspRole, OrganizationUnit};
 use fabric_chaincode_shim::proto::msp::{SerializedIdemixIdentity, SerializedIdentity};
 use fabric_contract_api::identity::{ClientIdentity, IdentityError};
 use prost::Message;
-use rcgen::string::{BmpString, Ia5String, PrintableString, TeletexString};
+use rcgen::string::{BmpString, Ia5String, PrintableString, TeletexString, UniversalString};
 use rcgen::{
     BasicConstraints, Certificate, CertificateParams, CustomExtension, DistinguishedName, DnType,
     DnValue, IsCa, Issuer, KeyPair,
@@ -780,6 +780,110 @@ fn name_values_go_rejects_are_errors() {
 // ---------------------------------------------------------------------------------------
 // edge cases where Go's outcome is matched exactly
 // ---------------------------------------------------------------------------------------
+
+fn universal(s: &str) -> DnValue {
+    DnValue::UniversalString(UniversalString::try_from(s).unwrap())
+}
+
+#[test]
+fn universal_string_attribute_is_left_out_like_go() {
+    // Go 1.27's parseName reads a value of a type it has no decoder for (UniversalString,
+    // tag 28) as an asn1.RawValue; FillFromRDNSequence keeps only string values, so the
+    // attribute is skipped: it neither appears nor replaces an earlier value of its type.
+    let subject = name(vec![
+        (DnType::CommonName, utf8("first")),
+        (DnType::OrganizationalUnitName, universal("admin")),
+        (custom(&[2, 5, 4, 11]), utf8("client")),
+        (custom(&[2, 5, 4, 3]), universal("second")),
+        (DnType::CountryName, universal("US")),
+    ]);
+    let identity = identity_of(&org1_leaf(subject, vec![]));
+    assert_eq!(identity.subject_dn(), Some("CN=first,OU=client"));
+    assert_eq!(
+        identity.id().unwrap(),
+        STANDARD.encode(
+            "x509::CN=first,OU=client\
+             ::CN=ca.org1.example.com,O=org1.example.com,L=San Francisco,ST=California,C=US"
+        )
+    );
+    // HasOUValue reads the same parsed name.
+    assert!(identity.has_ou_value("client").unwrap());
+    assert!(!identity.has_ou_value("admin").unwrap());
+
+    // The only CN a UniversalString: no CN at all.
+    let subject = name(vec![
+        (DnType::CommonName, universal("User1@org1.example.com")),
+        (DnType::OrganizationalUnitName, utf8("client")),
+    ]);
+    let identity = identity_of(&org1_leaf(subject, vec![]));
+    assert_eq!(identity.subject_dn(), Some("OU=client"));
+
+    // In the issuer too.
+    let mut params = CertificateParams::default();
+    params.distinguished_name = name(vec![
+        (DnType::CountryName, utf8("US")),
+        (DnType::OrganizationName, universal("org1.example.com")),
+        (DnType::CommonName, utf8("ca.org1.example.com")),
+    ]);
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let key = KeyPair::generate().unwrap();
+    let ca_cert = params.self_signed(&key).unwrap();
+    let ca = Issuer::new(params, key);
+    let identity = identity_of(&leaf(user1_subject(), vec![], &ca));
+    assert_eq!(identity.issuer_dn(), Some("CN=ca.org1.example.com,C=US"));
+    assert_eq!(
+        identity.id().unwrap(),
+        STANDARD.encode(
+            "x509::CN=User1@org1.example.com,OU=client,L=San Francisco,ST=California,C=US\
+             ::CN=ca.org1.example.com,C=US"
+        )
+    );
+    let ca_identity = identity_of(&ca_cert);
+    assert_eq!(
+        ca_identity.subject_dn(),
+        Some("CN=ca.org1.example.com,C=US")
+    );
+}
+
+#[test]
+fn other_non_string_name_values_follow_go() {
+    // Go 1.27 also reads INTEGER, BIT STRING, OBJECT IDENTIFIER, times and BOOLEAN values,
+    // leaves them out of the name when valid and refuses the certificate when not. The
+    // values are patched over a PrintableString of the same length.
+    let subject = name(vec![
+        (DnType::CommonName, utf8("user1")),
+        (
+            DnType::OrganizationalUnitName,
+            DnValue::PrintableString(PrintableString::try_from("abc").unwrap()),
+        ),
+    ]);
+    let cert = org1_leaf(subject, vec![]);
+    // INTEGER 65537: valid, left out.
+    let pem = patched_pem(&cert, b"\x13\x03abc", b"\x02\x03\x01\x00\x01");
+    let identity = ClientIdentity::from_parts("Org1MSP", &pem).unwrap();
+    assert_eq!(identity.subject_dn(), Some("CN=user1"));
+    // A non-minimal INTEGER: refused.
+    let pem = patched_pem(&cert, b"\x13\x03abc", b"\x02\x03\x00\x00\x01");
+    let err = ClientIdentity::from_parts("Org1MSP", &pem).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "failed to parse certificate: \
+         x509: invalid RDNSequence: invalid attribute value: invalid ASN.1 integer"
+    );
+    // BOOLEAN TRUE followed by a NULL inside the attribute's SEQUENCE: Go reads the value
+    // and never looks at the bytes after it.
+    let pem = patched_pem(&cert, b"\x13\x03abc", b"\x01\x01\xff\x05\x00");
+    let identity = ClientIdentity::from_parts("Org1MSP", &pem).unwrap();
+    assert_eq!(identity.subject_dn(), Some("CN=user1"));
+    // A BOOLEAN other than 0x00 or 0xff: refused.
+    let pem = patched_pem(&cert, b"\x13\x03abc", b"\x01\x01\x01\x05\x00");
+    let err = ClientIdentity::from_parts("Org1MSP", &pem).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "failed to parse certificate: \
+         x509: invalid RDNSequence: invalid attribute value: invalid ASN.1 BOOLEAN"
+    );
+}
 
 /// A creator encoded by hand: `(field number, wire type, payload)`; the payload of a
 /// length-delimited field is written with its length.
