@@ -368,10 +368,12 @@ fn parse_x509(der: Vec<u8>) -> Result<(Kind, BTreeMap<String, String>), Identity
         if !rest.is_empty() {
             return Err(invalid("x509: trailing data".to_owned()));
         }
-        // In the order of Go's parseCertificate: issuer, then subject.
+        // In the order of Go's parseCertificate: issuer, subject, extensions.
         let issuer = GoName::parse(cert.issuer().as_raw()).map_err(invalid)?;
         let subject = GoName::parse(cert.subject().as_raw()).map_err(invalid)?;
-        // Go uses the first extension with the attribute OID.
+        check_extension_oids(cert.extensions().iter().map(|ext| ext.oid.as_bytes()))
+            .map_err(invalid)?;
+        // Extensions are unique now; Go takes the first with the attribute OID.
         let attributes = match cert
             .extensions()
             .iter()
@@ -391,6 +393,25 @@ fn parse_x509(der: Vec<u8>) -> Result<(Kind, BTreeMap<String, String>), Identity
         der,
     };
     Ok((kind, attributes))
+}
+
+/// The checks of Go's parseCertificate on the extension list: every extension OID must be
+/// one Go can read, and no OID may occur twice.
+fn check_extension_oids<'a>(oids: impl Iterator<Item = &'a [u8]>) -> Result<(), String> {
+    let mut seen: Vec<&[u8]> = Vec::new();
+    for oid in oids {
+        let arcs =
+            der::oid_arcs(oid).ok_or_else(|| "x509: malformed extension OID field".to_owned())?;
+        // Go compares the dotted strings; for OIDs it can read, that is comparing the bytes.
+        if seen.contains(&oid) {
+            return Err(format!(
+                "x509: certificate contains duplicate extension with OID \"{}\"",
+                der::dotted(&arcs)
+            ));
+        }
+        seen.push(oid);
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------

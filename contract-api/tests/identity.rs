@@ -781,6 +781,78 @@ fn name_values_go_rejects_are_errors() {
 // edge cases where Go's outcome is matched exactly
 // ---------------------------------------------------------------------------------------
 
+#[test]
+fn duplicate_extension_is_refused_like_go() {
+    // Go's parseCertificate: "x509: certificate contains duplicate extension with OID %q".
+    let json = r#"{"attrs":{"hf.EnrollmentID":"user1"}}"#;
+    let cert = org1_leaf(
+        user1_subject(),
+        vec![attribute_extension(json), attribute_extension(json)],
+    );
+    let err = ClientIdentity::from_creator(&creator("Org1MSP", cert.pem().as_bytes())).unwrap_err();
+    assert!(
+        matches!(err, IdentityError::InvalidCertificate(_)),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        r#"failed to parse certificate: x509: certificate contains duplicate extension with OID "1.2.3.4.5.6.7.8.1""#
+    );
+
+    // Any OID, not only the attribute one; the first repeated OID is named.
+    let ext = |oid: &[u64]| CustomExtension::from_oid_content(oid, vec![0x05, 0x00]);
+    let cert = org1_leaf(
+        user1_subject(),
+        vec![
+            ext(&[1, 3, 6, 1, 4, 1, 99999, 1]),
+            ext(&[1, 3, 6, 1, 4, 1, 99999, 2]),
+            ext(&[1, 3, 6, 1, 4, 1, 99999, 2]),
+            ext(&[1, 3, 6, 1, 4, 1, 99999, 1]),
+        ],
+    );
+    let err = ClientIdentity::from_parts("Org1MSP", cert.pem().as_bytes()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        r#"failed to parse certificate: x509: certificate contains duplicate extension with OID "1.3.6.1.4.1.99999.2""#
+    );
+
+    // Distinct extensions are fine.
+    let cert = org1_leaf(
+        user1_subject(),
+        vec![
+            ext(&[1, 3, 6, 1, 4, 1, 99999, 1]),
+            ext(&[1, 3, 6, 1, 4, 1, 99999, 2]),
+        ],
+    );
+    ClientIdentity::from_parts("Org1MSP", cert.pem().as_bytes()).unwrap();
+}
+
+#[test]
+fn extension_oid_go_cannot_read_is_refused() {
+    // Go reads OID arcs below 2^31 only ("x509: malformed extension OID field").
+    let cert = org1_leaf(
+        user1_subject(),
+        vec![CustomExtension::from_oid_content(
+            &[1, 3, 6, 1, 4, 1, 1 << 31],
+            vec![0x05, 0x00],
+        )],
+    );
+    let err = ClientIdentity::from_parts("Org1MSP", cert.pem().as_bytes()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "failed to parse certificate: x509: malformed extension OID field"
+    );
+    // 2^31 - 1 is read.
+    let cert = org1_leaf(
+        user1_subject(),
+        vec![CustomExtension::from_oid_content(
+            &[1, 3, 6, 1, 4, 1, (1 << 31) - 1],
+            vec![0x05, 0x00],
+        )],
+    );
+    ClientIdentity::from_parts("Org1MSP", cert.pem().as_bytes()).unwrap();
+}
+
 fn universal(s: &str) -> DnValue {
     DnValue::UniversalString(UniversalString::try_from(s).unwrap())
 }

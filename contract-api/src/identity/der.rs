@@ -111,6 +111,14 @@ fn base128(s: &mut &[u8]) -> Option<u32> {
     None
 }
 
+/// The dotted form of OID arcs (Go's `ObjectIdentifier.String`).
+pub(super) fn dotted(arcs: &[u32]) -> String {
+    arcs.iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 /// The contents of an INTEGER that cryptobyte reads into an `int64`: not empty, minimally
 /// encoded, at most eight bytes.
 pub(super) fn is_int64(contents: &[u8]) -> bool {
@@ -267,6 +275,7 @@ mod tests {
         assert_eq!(oid_arcs(&[]), None);
         assert_eq!(oid_arcs(&[0x2a, 0x80, 0x01]), None, "non-minimal arc");
         assert_eq!(oid_arcs(&[0x2a, 0x81]), None, "truncated arc");
+        assert_eq!(dotted(&[2, 5, 29, 15]), "2.5.29.15");
     }
 
     #[test]
