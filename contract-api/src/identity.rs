@@ -521,7 +521,8 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 // ---------------------------------------------------------------------------------------
 
 /// Reads the attribute extension the way Go's `json.Unmarshal` fills `attrmgr.Attributes`
-/// (`{"attrs": map[string]string}`): the key `attrs` matches case-insensitively, other keys
+/// (`{"attrs": map[string]string}`): the key `attrs` matches as `strings.EqualFold` does
+/// (Unicode simple case folding, so `ATTRS` and `attrſ` match too), other keys
 /// are ignored, a repeated `attrs` object adds to the map and `null` clears it, a `null`
 /// value is the empty string, a top-level `null` means no attributes.
 fn parse_attributes_json(value: &[u8]) -> Result<BTreeMap<String, String>, String> {
@@ -529,6 +530,19 @@ fn parse_attributes_json(value: &[u8]) -> Result<BTreeMap<String, String>, Strin
     let text = String::from_utf8_lossy(value);
     let parsed: CertAttributes = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     Ok(parsed.0)
+}
+
+/// Go's `strings.EqualFold(key, "attrs")`: each character must be in the simple case
+/// folding orbit of its letter; only `s` has a third member, `ſ` (U+017F LONG S).
+fn is_attrs_key(key: &str) -> bool {
+    let mut chars = key.chars();
+    let folds = |c: Option<char>, lower: char| {
+        c.is_some_and(|c| c.to_ascii_lowercase() == lower || (lower == 's' && c == 'ſ'))
+    };
+    ['a', 't', 't', 'r', 's']
+        .into_iter()
+        .all(|lower| folds(chars.next(), lower))
+        && chars.next().is_none()
 }
 
 struct CertAttributes(BTreeMap<String, String>);
@@ -563,7 +577,7 @@ impl<'de> Visitor<'de> for CertAttributesVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut attrs = BTreeMap::new();
         while let Some(key) = map.next_key::<String>()? {
-            if key.eq_ignore_ascii_case("attrs") {
+            if is_attrs_key(&key) {
                 match map.next_value::<Option<BTreeMap<String, Option<String>>>>()? {
                     Some(entries) => {
                         attrs.extend(entries.into_iter().map(|(k, v)| (k, v.unwrap_or_default())))

@@ -471,6 +471,12 @@ fn attribute_json_follows_go_json_unmarshal() {
     // the empty string (Go's zero value).
     let attrs = read(r#"{"Attrs":{"a":"1","b":null},"x":{"y":true}}"#);
     assert_eq!(attrs.get("a").map(String::as_str), Some("1"));
+    // Go's matching is strings.EqualFold, Unicode simple folding: U+017F (long s) folds
+    // to 's'; a key of another length or with '_' does not match.
+    assert_eq!(read(r#"{"ATTRſ":{"a":"1"}}"#).len(), 1);
+    assert!(read(r#"{"attr":{"a":"1"}}"#).is_empty());
+    assert!(read(r#"{"attrs_":{"a":"1"}}"#).is_empty());
+    assert!(read(r#"{"a_ttrs":{"a":"1"}}"#).is_empty());
     assert_eq!(attrs.get("b").map(String::as_str), Some(""));
     // Duplicate keys: the last value wins.
     let attrs = read(r#"{"attrs":{"a":"1","a":"2"}}"#);
