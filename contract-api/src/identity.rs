@@ -21,6 +21,52 @@
 //! certificate. This module follows Go (the one fabric-samples chaincode stores on the
 //! ledger): `base64("x509::" + DN(subject) + "::" + DN(issuer))` with the DN written the way
 //! Go's `pkix.Name` renders it, see [`ClientIdentity::id`].
+//!
+//! # Which Go
+//!
+//! The reference is fabric-chaincode-go v2.3 `cid` built with the current Go release,
+//! 1.27, whose `crypto/x509`, `google.golang.org/protobuf` and `encoding/json` decide what
+//! is accepted. With it, and here:
+//!
+//! * the creator is decoded like `proto.Unmarshal` does: a field with another wire type
+//!   than declared (say `mspid` as a varint) is skipped as unknown, so it reads as absent;
+//!   empty identity bytes are an idemix identity with an empty `ou` and the role `member`;
+//! * a name attribute whose value is not a string (a UniversalString, an INTEGER, ...) is
+//!   left out of the ID and of the OUs, if it is well formed (Go before 1.27 refused the
+//!   certificate: "unsupported string type");
+//! * a certificate with two extensions of the same OID is refused with
+//!   `x509: certificate contains duplicate extension with OID "…"` (Go before 1.23 said
+//!   `x509: certificate contains duplicate extensions`).
+//!
+//! # Differences from Go
+//!
+//! * **Certificate checks other than the names and the extension list.** The certificate
+//!   is parsed by [`x509_parser`]; only its subject and issuer (Go's `parseName`) and the
+//!   OIDs of its extensions (readable, no duplicates) are checked with Go's rules. Go's
+//!   `x509.ParseCertificate` also refuses, among others, a negative serial number, a
+//!   malformed standard extension (key usage, basic constraints, subject alternative
+//!   names, name constraints, policies, ...) or one marked critical that must not be (the
+//!   key identifiers, authority information access), and a public key it cannot use (an
+//!   ECDSA key off the curves P-224/256/384/521 or off its curve, an invalid RSA key);
+//!   such certificates are accepted here, and x509-parser may refuse structures that Go
+//!   accepts, with its own error texts. Reason: matching this would mean redoing the rest
+//!   of Go's certificate parser, elliptic-curve checks included, while a creator that
+//!   reaches chaincode through a peer has already been deserialized by the peer's MSP with
+//!   Go's parser — these certificates only occur in hand-made creators (tests, the
+//!   development peer).
+//! * **[`ClientIdentity::has_ou_value`] on an idemix identity** compares the `ou`
+//!   attribute, where Go fails with "cannot obtain an X509 certificate for the identity".
+//!   Reason: an idemix credential does carry an organizational unit, and a check that
+//!   answers is more useful to a contract than an error it cannot act on.
+//! * **Error texts that are not Go's:** [`IdentityError::MissingCreator`] (Go prints
+//!   `failed to get transaction invoker's identity from the chaincode stub: %!w(<nil>)`,
+//!   a formatting slip of `cid`), errors reported by x509-parser (see the first point), and a
+//!   malformed attribute extension, whose detail is serde_json's (Go's `encoding/json`
+//!   texts changed with 1.27). Go's protobuf errors start with "proto:" and a space that
+//!   is, at random per binary, a non-breaking one; it is always a plain space here.
+//!   Reason: the outcome (an error) is the same, and these texts of Go are accidental
+//!   (`%!w(<nil>)`), deliberately unstable (the `proto:` space) or come from a parser this
+//!   module does not use.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -206,8 +252,9 @@ impl ClientIdentity {
     ///
     /// # Errors
     ///
-    /// * [`IdentityError::InvalidCertificate`] if the first PEM block is not a DER
-    ///   certificate, or its subject or issuer holds a value Go's parser rejects;
+    /// * [`IdentityError::InvalidCertificate`] if the first PEM block is not a certificate
+    ///   Go's `x509.ParseCertificate` accepts (see "Differences from Go" in the
+    ///   [module documentation](self) for the checks that are not Go's);
     /// * [`IdentityError::InvalidAttributes`] for a malformed attribute extension (Go fails
     ///   `cid.New` the same way);
     /// * [`IdentityError::NotX509NorIdemix`] for bytes that are neither PEM nor idemix.
@@ -342,8 +389,10 @@ impl ClientIdentity {
 
     /// Whether the identity belongs to the organizational unit `ou` (Go `HasOUValue`).
     ///
-    /// For X.509 the subject's `OU` values are compared exactly (case-sensitive). For idemix
-    /// the `ou` attribute is compared — Go returns an error for idemix instead.
+    /// For X.509 the subject's `OU` values are compared exactly (case-sensitive); an `OU`
+    /// whose value is not a string is not among them, as in Go. For idemix the `ou`
+    /// attribute is compared — Go returns an error for idemix instead (see "Differences
+    /// from Go" in the [module documentation](self)).
     ///
     /// # Errors
     ///
