@@ -21,6 +21,52 @@
 //! certificate. This module follows Go (the one fabric-samples chaincode stores on the
 //! ledger): `base64("x509::" + DN(subject) + "::" + DN(issuer))` with the DN written the way
 //! Go's `pkix.Name` renders it, see [`ClientIdentity::id`].
+//!
+//! # Which Go
+//!
+//! The reference is fabric-chaincode-go v2.3 `cid` built with the current Go release,
+//! 1.27, whose `crypto/x509`, `google.golang.org/protobuf` and `encoding/json` decide what
+//! is accepted. With it, and here:
+//!
+//! * the creator is decoded like `proto.Unmarshal` does: a field with another wire type
+//!   than declared (say `mspid` as a varint) is skipped as unknown, so it reads as absent;
+//!   empty identity bytes are an idemix identity with an empty `ou` and the role `member`;
+//! * a name attribute whose value is not a string (a UniversalString, an INTEGER, ...) is
+//!   left out of the ID and of the OUs, if it is well formed (Go before 1.27 refused the
+//!   certificate: "unsupported string type");
+//! * a certificate with two extensions of the same OID is refused with
+//!   `x509: certificate contains duplicate extension with OID "…"` (Go before 1.23 said
+//!   `x509: certificate contains duplicate extensions`).
+//!
+//! # Differences from Go
+//!
+//! * **Certificate checks other than the names and the extension list.** The certificate
+//!   is parsed by [`x509_parser`]; only its subject and issuer (Go's `parseName`) and the
+//!   OIDs of its extensions (readable, no duplicates) are checked with Go's rules. Go's
+//!   `x509.ParseCertificate` also refuses, among others, a negative serial number, a
+//!   malformed standard extension (key usage, basic constraints, subject alternative
+//!   names, name constraints, policies, ...) or one marked critical that must not be (the
+//!   key identifiers, authority information access), and a public key it cannot use (an
+//!   ECDSA key off the curves P-224/256/384/521 or off its curve, an invalid RSA key);
+//!   such certificates are accepted here, and x509-parser may refuse structures that Go
+//!   accepts, with its own error texts. Reason: matching this would mean redoing the rest
+//!   of Go's certificate parser, elliptic-curve checks included, while a creator that
+//!   reaches chaincode through a peer has already been deserialized by the peer's MSP with
+//!   Go's parser — these certificates only occur in hand-made creators (tests, the
+//!   development peer).
+//! * **[`ClientIdentity::has_ou_value`] on an idemix identity** compares the `ou`
+//!   attribute, where Go fails with "cannot obtain an X509 certificate for the identity".
+//!   Reason: an idemix credential does carry an organizational unit, and a check that
+//!   answers is more useful to a contract than an error it cannot act on.
+//! * **Error texts that are not Go's:** [`IdentityError::MissingCreator`] (Go prints
+//!   `failed to get transaction invoker's identity from the chaincode stub: %!w(<nil>)`,
+//!   a formatting slip of `cid`), errors reported by x509-parser (see the first point), and a
+//!   malformed attribute extension, whose detail is serde_json's (Go's `encoding/json`
+//!   texts changed with 1.27). Go's protobuf errors start with "proto:" and a space that
+//!   is, at random per binary, a non-breaking one; it is always a plain space here.
+//!   Reason: the outcome (an error) is the same, and these texts of Go are accidental
+//!   (`%!w(<nil>)`), deliberately unstable (the `proto:` space) or come from a parser this
+//!   module does not use.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -28,14 +74,16 @@ use std::fmt;
 use base64::Engine as _;
 use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
-use fabric_chaincode_shim::proto::common::{MspRole, OrganizationUnit};
-use fabric_chaincode_shim::proto::msp::{SerializedIdemixIdentity, SerializedIdentity};
-use prost::Message;
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
-use x509_parser::asn1_rs::{Any, Class, Tag};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
-use x509_parser::x509::X509Name;
+
+mod der;
+mod name;
+mod wire;
+
+use name::GoName;
+use wire::WireError;
 
 /// The `x509-parser` crate, re-exported so that the type returned by
 /// [`ClientIdentity::x509_certificate`] can be named without adding the dependency.
@@ -56,12 +104,10 @@ pub enum IdentityError {
     /// The creator bytes are empty: the transaction carried no signed proposal.
     #[error("failed to get transaction invoker's identity: the creator is empty")]
     MissingCreator,
-    /// The creator is not a valid marshaled `msp.SerializedIdentity`.
+    /// The creator is not a valid marshaled `msp.SerializedIdentity`; the text is Go's
+    /// `proto.Unmarshal` error.
     #[error("failed to unmarshal transaction invoker's identity: {0}")]
-    InvalidCreator(prost::DecodeError),
-    /// The identity bytes (`SerializedIdentity.id_bytes`) are empty.
-    #[error("identity bytes are empty")]
-    EmptyIdentityBytes,
+    InvalidCreator(String),
     /// The identity bytes hold no PEM block and are not a valid idemix identity either.
     #[error("identity bytes are neither X509 PEM format nor an idemix credential: {0}")]
     NotX509NorIdemix(String),
@@ -181,33 +227,38 @@ impl ClientIdentity {
     ///
     /// [`IdentityError::MissingCreator`] for empty bytes, [`IdentityError::InvalidCreator`]
     /// if they are not a `SerializedIdentity`, and any error of [`ClientIdentity::from_parts`].
+    ///
+    /// The creator is decoded the way Go's `proto.Unmarshal` decodes it: a field of the
+    /// wrong wire type (e.g. `mspid` sent as a varint) is skipped as an unknown field, so it
+    /// reads as absent — an empty MSP ID, or empty identity bytes, which make an idemix
+    /// identity (see [`ClientIdentity::from_parts`]).
     pub fn from_creator(creator: &[u8]) -> Result<Self, IdentityError> {
         if creator.is_empty() {
             return Err(IdentityError::MissingCreator);
         }
-        let sid = SerializedIdentity::decode(creator).map_err(IdentityError::InvalidCreator)?;
-        Self::from_parts(&sid.mspid, &sid.id_bytes)
+        let sid = wire::SerializedIdentity::decode(creator)
+            .map_err(|e| IdentityError::InvalidCreator(e.to_string()))?;
+        Self::from_parts(sid.mspid, sid.id_bytes)
     }
 
     /// Builds the identity from an MSP ID and the identity bytes of a
     /// `SerializedIdentity` (a PEM certificate, or a marshaled `SerializedIdemixIdentity`).
     ///
     /// Like Go, only the first PEM block is used (a chain "CA then leaf" identifies as the
-    /// CA), and bytes without any PEM block are read as an idemix identity.
+    /// CA), and bytes without any PEM block are read as an idemix identity. Empty identity
+    /// bytes are therefore, as in Go, an idemix identity whose every field is empty: `ou`
+    /// is empty and `role` is `member` (role code 0). No MSP validates such a creator, so a
+    /// peer never passes one to chaincode.
     ///
     /// # Errors
     ///
-    /// * [`IdentityError::EmptyIdentityBytes`] for empty `id_bytes` (Go would read them as an
-    ///   idemix identity with empty attributes; no MSP produces such an identity);
-    /// * [`IdentityError::InvalidCertificate`] if the first PEM block is not a DER
-    ///   certificate, or its subject or issuer holds a value Go's parser rejects;
+    /// * [`IdentityError::InvalidCertificate`] if the first PEM block is not a certificate
+    ///   Go's `x509.ParseCertificate` accepts (see "Differences from Go" in the
+    ///   [module documentation](self) for the checks that are not Go's);
     /// * [`IdentityError::InvalidAttributes`] for a malformed attribute extension (Go fails
     ///   `cid.New` the same way);
     /// * [`IdentityError::NotX509NorIdemix`] for bytes that are neither PEM nor idemix.
     pub fn from_parts(msp_id: &str, id_bytes: &[u8]) -> Result<Self, IdentityError> {
-        if id_bytes.is_empty() {
-            return Err(IdentityError::EmptyIdentityBytes);
-        }
         let (kind, attributes) = match first_pem_block(id_bytes) {
             Some(der) => parse_x509(der)?,
             None => (Kind::Idemix, idemix_attributes(id_bytes)?),
@@ -338,8 +389,10 @@ impl ClientIdentity {
 
     /// Whether the identity belongs to the organizational unit `ou` (Go `HasOUValue`).
     ///
-    /// For X.509 the subject's `OU` values are compared exactly (case-sensitive). For idemix
-    /// the `ou` attribute is compared — Go returns an error for idemix instead.
+    /// For X.509 the subject's `OU` values are compared exactly (case-sensitive); an `OU`
+    /// whose value is not a string is not among them, as in Go. For idemix the `ou`
+    /// attribute is compared — Go returns an error for idemix instead (see "Differences
+    /// from Go" in the [module documentation](self)).
     ///
     /// # Errors
     ///
@@ -364,9 +417,12 @@ fn parse_x509(der: Vec<u8>) -> Result<(Kind, BTreeMap<String, String>), Identity
         if !rest.is_empty() {
             return Err(invalid("x509: trailing data".to_owned()));
         }
-        let subject = GoName::parse(cert.subject()).map_err(invalid)?;
-        let issuer = GoName::parse(cert.issuer()).map_err(invalid)?;
-        // Go uses the first extension with the attribute OID.
+        // In the order of Go's parseCertificate: issuer, subject, extensions.
+        let issuer = GoName::parse(cert.issuer().as_raw()).map_err(invalid)?;
+        let subject = GoName::parse(cert.subject().as_raw()).map_err(invalid)?;
+        check_extension_oids(cert.extensions().iter().map(|ext| ext.oid.as_bytes()))
+            .map_err(invalid)?;
+        // Extensions are unique now; Go takes the first with the attribute OID.
         let attributes = match cert
             .extensions()
             .iter()
@@ -388,165 +444,23 @@ fn parse_x509(der: Vec<u8>) -> Result<(Kind, BTreeMap<String, String>), Identity
     Ok((kind, attributes))
 }
 
-/// The fields of Go's `pkix.Name` that `ToRDNSequence` writes back, filled the way
-/// `FillFromRDNSequence` fills them.
-#[derive(Default)]
-struct GoName {
-    common_name: String,
-    serial_number: String,
-    country: Vec<String>,
-    province: Vec<String>,
-    locality: Vec<String>,
-    street_address: Vec<String>,
-    postal_code: Vec<String>,
-    organization: Vec<String>,
-    organizational_unit: Vec<String>,
-}
-
-impl GoName {
-    fn parse(name: &X509Name<'_>) -> Result<Self, String> {
-        let mut out = GoName::default();
-        for atv in name.iter_attributes() {
-            // Go's parser turns every value into a string, or rejects the certificate.
-            let value = go_asn1_string(atv.attr_value())
-                .map_err(|e| format!("x509: invalid RDNSequence: invalid attribute value: {e}"))?;
-            // id-at (2.5.4.x) with one-byte x; other types are kept by Go only in `Names`,
-            // which the DN never shows.
-            let oid = atv.attr_type().as_bytes();
-            let [0x55, 0x04, last] = oid else { continue };
-            match last {
-                3 => out.common_name = value,
-                5 => out.serial_number = value,
-                6 => out.country.push(value),
-                7 => out.locality.push(value),
-                8 => out.province.push(value),
-                9 => out.street_address.push(value),
-                10 => out.organization.push(value),
-                11 => out.organizational_unit.push(value),
-                17 => out.postal_code.push(value),
-                _ => {}
-            }
+/// The checks of Go's parseCertificate on the extension list: every extension OID must be
+/// one Go can read, and no OID may occur twice.
+fn check_extension_oids<'a>(oids: impl Iterator<Item = &'a [u8]>) -> Result<(), String> {
+    let mut seen: Vec<&[u8]> = Vec::new();
+    for oid in oids {
+        let arcs =
+            der::oid_arcs(oid).ok_or_else(|| "x509: malformed extension OID field".to_owned())?;
+        // Go compares the dotted strings; for OIDs it can read, that is comparing the bytes.
+        if seen.contains(&oid) {
+            return Err(format!(
+                "x509: certificate contains duplicate extension with OID \"{}\"",
+                der::dotted(&arcs)
+            ));
         }
-        Ok(out)
+        seen.push(oid);
     }
-
-    /// `ToRDNSequence` followed by cid's `getDN` (which walks the sequence backwards).
-    fn to_dn(&self) -> String {
-        let single = |v: &String| -> Vec<String> {
-            if v.is_empty() {
-                Vec::new()
-            } else {
-                vec![v.clone()]
-            }
-        };
-        let rdns: [(&str, Vec<String>); 9] = [
-            ("SERIALNUMBER", single(&self.serial_number)),
-            ("CN", single(&self.common_name)),
-            ("OU", self.organizational_unit.clone()),
-            ("O", self.organization.clone()),
-            ("POSTALCODE", self.postal_code.clone()),
-            ("STREET", self.street_address.clone()),
-            ("L", self.locality.clone()),
-            ("ST", self.province.clone()),
-            ("C", self.country.clone()),
-        ];
-        let mut dn = String::new();
-        for (type_name, values) in rdns.iter().filter(|(_, v)| !v.is_empty()) {
-            if !dn.is_empty() {
-                dn.push(',');
-            }
-            for (i, value) in values.iter().enumerate() {
-                if i > 0 {
-                    dn.push('+');
-                }
-                dn.push_str(type_name);
-                dn.push('=');
-                escape_dn_value(value, &mut dn);
-            }
-        }
-        dn
-    }
-}
-
-/// cid's value escaping (RFC 2253-like, as Go's `RDNSequence.String`).
-fn escape_dn_value(value: &str, out: &mut String) {
-    let last = value.len().saturating_sub(1);
-    for (i, c) in value.char_indices() {
-        let escape = (i == 0 && (c == ' ' || c == '#'))
-            || (i == last && c == ' ')
-            || matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';');
-        if escape {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-}
-
-/// Go's `x509.parseASN1String`: the string types a certificate name may use.
-fn go_asn1_string(any: &Any<'_>) -> Result<String, &'static str> {
-    if any.class() != Class::Universal || any.header.is_constructed() {
-        return Err("unsupported string type");
-    }
-    let data = any.data;
-    match any.tag() {
-        // T.61 is read as Latin-1, as current Go does (older Go copied the raw bytes).
-        Tag::T61String => Ok(data.iter().map(|&b| char::from(b)).collect()),
-        Tag::PrintableString => {
-            if data.iter().all(|&b| is_go_printable(b)) {
-                Ok(String::from_utf8_lossy(data).into_owned())
-            } else {
-                Err("invalid PrintableString")
-            }
-        }
-        Tag::Utf8String => std::str::from_utf8(data)
-            .map(str::to_owned)
-            .map_err(|_| "invalid UTF-8 string"),
-        Tag::BmpString => {
-            if !data.len().is_multiple_of(2) {
-                return Err("invalid BMPString");
-            }
-            let data = match data {
-                [head @ .., 0, 0] => head,
-                _ => data,
-            };
-            data.chunks_exact(2)
-                .map(|pair| {
-                    let point = u16::from_be_bytes([pair[0], pair[1]]);
-                    let reserved = point == 0xfffe
-                        || point == 0xffff
-                        || (0xfdd0..=0xfdef).contains(&point)
-                        || (0xd800..=0xdfff).contains(&point);
-                    match char::from_u32(u32::from(point)) {
-                        Some(c) if !reserved => Ok(c),
-                        _ => Err("invalid BMPString"),
-                    }
-                })
-                .collect()
-        }
-        Tag::Ia5String => {
-            if data.is_ascii() {
-                Ok(String::from_utf8_lossy(data).into_owned())
-            } else {
-                Err("invalid IA5String")
-            }
-        }
-        Tag::NumericString => {
-            if data.iter().all(|&b| b.is_ascii_digit() || b == b' ') {
-                Ok(String::from_utf8_lossy(data).into_owned())
-            } else {
-                Err("invalid NumericString")
-            }
-        }
-        _ => Err("unsupported string type"),
-    }
-}
-
-/// The PrintableString alphabet as Go accepts it (including `*` and `&`).
-fn is_go_printable(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || (b'\''..=b')').contains(&b)
-        || (b'+'..=b'/').contains(&b)
-        || matches!(b, b' ' | b':' | b'=' | b'?' | b'*' | b'&')
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -656,7 +570,8 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 // ---------------------------------------------------------------------------------------
 
 /// Reads the attribute extension the way Go's `json.Unmarshal` fills `attrmgr.Attributes`
-/// (`{"attrs": map[string]string}`): the key `attrs` matches case-insensitively, other keys
+/// (`{"attrs": map[string]string}`): the key `attrs` matches as `strings.EqualFold` does
+/// (Unicode simple case folding, so `ATTRS` and `attrſ` match too), other keys
 /// are ignored, a repeated `attrs` object adds to the map and `null` clears it, a `null`
 /// value is the empty string, a top-level `null` means no attributes.
 fn parse_attributes_json(value: &[u8]) -> Result<BTreeMap<String, String>, String> {
@@ -664,6 +579,19 @@ fn parse_attributes_json(value: &[u8]) -> Result<BTreeMap<String, String>, Strin
     let text = String::from_utf8_lossy(value);
     let parsed: CertAttributes = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     Ok(parsed.0)
+}
+
+/// Go's `strings.EqualFold(key, "attrs")`: each character must be in the simple case
+/// folding orbit of its letter; only `s` has a third member, `ſ` (U+017F LONG S).
+fn is_attrs_key(key: &str) -> bool {
+    let mut chars = key.chars();
+    let folds = |c: Option<char>, lower: char| {
+        c.is_some_and(|c| c.to_ascii_lowercase() == lower || (lower == 's' && c == 'ſ'))
+    };
+    ['a', 't', 't', 'r', 's']
+        .into_iter()
+        .all(|lower| folds(chars.next(), lower))
+        && chars.next().is_none()
 }
 
 struct CertAttributes(BTreeMap<String, String>);
@@ -698,7 +626,7 @@ impl<'de> Visitor<'de> for CertAttributesVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut attrs = BTreeMap::new();
         while let Some(key) = map.next_key::<String>()? {
-            if key.eq_ignore_ascii_case("attrs") {
+            if is_attrs_key(&key) {
                 match map.next_value::<Option<BTreeMap<String, Option<String>>>>()? {
                     Some(entries) => {
                         attrs.extend(entries.into_iter().map(|(k, v)| (k, v.unwrap_or_default())))
@@ -719,17 +647,16 @@ impl<'de> Visitor<'de> for CertAttributesVisitor {
 
 /// Go's `attrmgr.GetAttributesFromIdemix`: `ou` and `role` of a `SerializedIdemixIdentity`.
 fn idemix_attributes(id_bytes: &[u8]) -> Result<BTreeMap<String, String>, IdentityError> {
-    let fail = |what: &str, e: prost::DecodeError| {
+    let fail = |what: &str, e: WireError| {
         IdentityError::NotX509NorIdemix(format!(
             "failed to get attributes from the transaction invoker's idemix credential: \
              failed to unmarshal transaction invoker's {what}: {e}"
         ))
     };
-    let idemix =
-        SerializedIdemixIdentity::decode(id_bytes).map_err(|e| fail("idemix identity", e))?;
-    let ou = OrganizationUnit::decode(idemix.ou).map_err(|e| fail("ou", e))?;
-    let role = MspRole::decode(idemix.role).map_err(|e| fail("role", e))?;
-    let role = match role.role {
+    let (ou, role) = wire::idemix_ou_and_role(id_bytes).map_err(|e| fail("idemix identity", e))?;
+    let ou = wire::organizational_unit_identifier(ou).map_err(|e| fail("ou", e))?;
+    let role = wire::msp_role(role).map_err(|e| fail("role", e))?;
+    let role = match role {
         0 => "member",
         1 => "admin",
         2 => "client",
@@ -737,7 +664,7 @@ fn idemix_attributes(id_bytes: &[u8]) -> Result<BTreeMap<String, String>, Identi
         _ => "",
     };
     Ok(BTreeMap::from([
-        ("ou".to_owned(), ou.organizational_unit_identifier),
+        ("ou".to_owned(), ou.to_owned()),
         ("role".to_owned(), role.to_owned()),
     ]))
 }

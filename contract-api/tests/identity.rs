@@ -11,7 +11,7 @@ use fabric_chaincode_shim::proto::common::{MspRole, OrganizationUnit};
 use fabric_chaincode_shim::proto::msp::{SerializedIdemixIdentity, SerializedIdentity};
 use fabric_contract_api::identity::{ClientIdentity, IdentityError};
 use prost::Message;
-use rcgen::string::{BmpString, Ia5String, PrintableString, TeletexString};
+use rcgen::string::{BmpString, Ia5String, PrintableString, TeletexString, UniversalString};
 use rcgen::{
     BasicConstraints, Certificate, CertificateParams, CustomExtension, DistinguishedName, DnType,
     DnValue, IsCa, Issuer, KeyPair,
@@ -471,6 +471,12 @@ fn attribute_json_follows_go_json_unmarshal() {
     // the empty string (Go's zero value).
     let attrs = read(r#"{"Attrs":{"a":"1","b":null},"x":{"y":true}}"#);
     assert_eq!(attrs.get("a").map(String::as_str), Some("1"));
+    // Go's matching is strings.EqualFold, Unicode simple folding: U+017F (long s) folds
+    // to 's'; a key of another length or with '_' does not match.
+    assert_eq!(read(r#"{"ATTRſ":{"a":"1"}}"#).len(), 1);
+    assert!(read(r#"{"attr":{"a":"1"}}"#).is_empty());
+    assert!(read(r#"{"attrs_":{"a":"1"}}"#).is_empty());
+    assert!(read(r#"{"a_ttrs":{"a":"1"}}"#).is_empty());
     assert_eq!(attrs.get("b").map(String::as_str), Some(""));
     // Duplicate keys: the last value wins.
     let attrs = read(r#"{"attrs":{"a":"1","a":"2"}}"#);
@@ -618,15 +624,32 @@ fn idemix_creator_from_go_attrmgr_tests() {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn empty_creator_or_identity_bytes() {
+fn empty_creator_is_an_error() {
     assert_eq!(
         ClientIdentity::from_creator(&[]).unwrap_err(),
         IdentityError::MissingCreator
     );
-    assert_eq!(
-        ClientIdentity::from_creator(&creator("Org1MSP", b"")).unwrap_err(),
-        IdentityError::EmptyIdentityBytes
-    );
+}
+
+#[test]
+fn empty_identity_bytes_are_an_empty_idemix_identity_as_in_go() {
+    // Go's cid: pem.Decode finds no block, so the bytes are read as a
+    // SerializedIdemixIdentity; empty bytes decode as an empty one, whose empty `ou` and
+    // `role` decode as an OrganizationUnit with an empty identifier and role 0 (MEMBER).
+    // cid.New succeeds; GetID then fails.
+    for identity in [
+        ClientIdentity::from_creator(&creator("Org1MSP", b"")).unwrap(),
+        ClientIdentity::from_parts("Org1MSP", b"").unwrap(),
+    ] {
+        assert_eq!(identity.msp_id(), "Org1MSP");
+        assert!(!identity.is_x509());
+        assert_eq!(identity.attribute_value("ou"), Some(""));
+        assert_eq!(identity.attribute_value("role"), Some("member"));
+        assert_eq!(
+            identity.id().unwrap_err().to_string(),
+            "cannot determine identity"
+        );
+    }
 }
 
 #[test]
@@ -638,12 +661,21 @@ fn garbage_creator_is_an_error() {
     ] {
         let err = ClientIdentity::from_creator(garbage).unwrap_err();
         assert!(matches!(err, IdentityError::InvalidCreator(_)), "{err:?}");
-        assert!(
-            err.to_string()
-                .starts_with("failed to unmarshal transaction invoker's identity: "),
-            "{err}"
+        // Go's text (its "proto:" prefix is followed by a space or, at random per binary,
+        // a non-breaking space).
+        assert_eq!(
+            err.to_string(),
+            "failed to unmarshal transaction invoker's identity: \
+             proto: cannot parse invalid wire-format data"
         );
     }
+    // A string field must be valid UTF-8.
+    let err = ClientIdentity::from_creator(b"\x0a\x01\xff").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "failed to unmarshal transaction invoker's identity: \
+         string field contains invalid UTF-8"
+    );
 }
 
 #[test]
@@ -651,9 +683,12 @@ fn bytes_that_are_neither_pem_nor_idemix() {
     // 'n' (0x6e) is field 13 with the invalid wire type 6: not a protobuf message.
     let err = ClientIdentity::from_creator(&creator("Org1MSP", b"not a certificate")).unwrap_err();
     assert!(matches!(err, IdentityError::NotX509NorIdemix(_)), "{err:?}");
-    assert!(
-        err.to_string()
-            .starts_with("identity bytes are neither X509 PEM format nor an idemix credential: ")
+    assert_eq!(
+        err.to_string(),
+        "identity bytes are neither X509 PEM format nor an idemix credential: \
+         failed to get attributes from the transaction invoker's idemix credential: \
+         failed to unmarshal transaction invoker's idemix identity: \
+         proto: cannot parse invalid wire-format data"
     );
 
     // A valid SerializedIdemixIdentity whose `ou` is not an OrganizationUnit.
@@ -745,5 +780,273 @@ fn name_values_go_rejects_are_errors() {
     assert!(
         matches!(err, IdentityError::InvalidCertificate(_)),
         "{err:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// edge cases where Go's outcome is matched exactly
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn duplicate_extension_is_refused_like_go() {
+    // Go's parseCertificate: "x509: certificate contains duplicate extension with OID %q".
+    let json = r#"{"attrs":{"hf.EnrollmentID":"user1"}}"#;
+    let cert = org1_leaf(
+        user1_subject(),
+        vec![attribute_extension(json), attribute_extension(json)],
+    );
+    let err = ClientIdentity::from_creator(&creator("Org1MSP", cert.pem().as_bytes())).unwrap_err();
+    assert!(
+        matches!(err, IdentityError::InvalidCertificate(_)),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        r#"failed to parse certificate: x509: certificate contains duplicate extension with OID "1.2.3.4.5.6.7.8.1""#
+    );
+
+    // Any OID, not only the attribute one; the first repeated OID is named.
+    let ext = |oid: &[u64]| CustomExtension::from_oid_content(oid, vec![0x05, 0x00]);
+    let cert = org1_leaf(
+        user1_subject(),
+        vec![
+            ext(&[1, 3, 6, 1, 4, 1, 99999, 1]),
+            ext(&[1, 3, 6, 1, 4, 1, 99999, 2]),
+            ext(&[1, 3, 6, 1, 4, 1, 99999, 2]),
+            ext(&[1, 3, 6, 1, 4, 1, 99999, 1]),
+        ],
+    );
+    let err = ClientIdentity::from_parts("Org1MSP", cert.pem().as_bytes()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        r#"failed to parse certificate: x509: certificate contains duplicate extension with OID "1.3.6.1.4.1.99999.2""#
+    );
+
+    // Distinct extensions are fine.
+    let cert = org1_leaf(
+        user1_subject(),
+        vec![
+            ext(&[1, 3, 6, 1, 4, 1, 99999, 1]),
+            ext(&[1, 3, 6, 1, 4, 1, 99999, 2]),
+        ],
+    );
+    ClientIdentity::from_parts("Org1MSP", cert.pem().as_bytes()).unwrap();
+}
+
+#[test]
+fn extension_oid_go_cannot_read_is_refused() {
+    // Go reads OID arcs below 2^31 only ("x509: malformed extension OID field").
+    let cert = org1_leaf(
+        user1_subject(),
+        vec![CustomExtension::from_oid_content(
+            &[1, 3, 6, 1, 4, 1, 1 << 31],
+            vec![0x05, 0x00],
+        )],
+    );
+    let err = ClientIdentity::from_parts("Org1MSP", cert.pem().as_bytes()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "failed to parse certificate: x509: malformed extension OID field"
+    );
+    // 2^31 - 1 is read.
+    let cert = org1_leaf(
+        user1_subject(),
+        vec![CustomExtension::from_oid_content(
+            &[1, 3, 6, 1, 4, 1, (1 << 31) - 1],
+            vec![0x05, 0x00],
+        )],
+    );
+    ClientIdentity::from_parts("Org1MSP", cert.pem().as_bytes()).unwrap();
+}
+
+fn universal(s: &str) -> DnValue {
+    DnValue::UniversalString(UniversalString::try_from(s).unwrap())
+}
+
+#[test]
+fn universal_string_attribute_is_left_out_like_go() {
+    // Go 1.27's parseName reads a value of a type it has no decoder for (UniversalString,
+    // tag 28) as an asn1.RawValue; FillFromRDNSequence keeps only string values, so the
+    // attribute is skipped: it neither appears nor replaces an earlier value of its type.
+    let subject = name(vec![
+        (DnType::CommonName, utf8("first")),
+        (DnType::OrganizationalUnitName, universal("admin")),
+        (custom(&[2, 5, 4, 11]), utf8("client")),
+        (custom(&[2, 5, 4, 3]), universal("second")),
+        (DnType::CountryName, universal("US")),
+    ]);
+    let identity = identity_of(&org1_leaf(subject, vec![]));
+    assert_eq!(identity.subject_dn(), Some("CN=first,OU=client"));
+    assert_eq!(
+        identity.id().unwrap(),
+        STANDARD.encode(
+            "x509::CN=first,OU=client\
+             ::CN=ca.org1.example.com,O=org1.example.com,L=San Francisco,ST=California,C=US"
+        )
+    );
+    // HasOUValue reads the same parsed name.
+    assert!(identity.has_ou_value("client").unwrap());
+    assert!(!identity.has_ou_value("admin").unwrap());
+
+    // The only CN a UniversalString: no CN at all.
+    let subject = name(vec![
+        (DnType::CommonName, universal("User1@org1.example.com")),
+        (DnType::OrganizationalUnitName, utf8("client")),
+    ]);
+    let identity = identity_of(&org1_leaf(subject, vec![]));
+    assert_eq!(identity.subject_dn(), Some("OU=client"));
+
+    // In the issuer too.
+    let mut params = CertificateParams::default();
+    params.distinguished_name = name(vec![
+        (DnType::CountryName, utf8("US")),
+        (DnType::OrganizationName, universal("org1.example.com")),
+        (DnType::CommonName, utf8("ca.org1.example.com")),
+    ]);
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let key = KeyPair::generate().unwrap();
+    let ca_cert = params.self_signed(&key).unwrap();
+    let ca = Issuer::new(params, key);
+    let identity = identity_of(&leaf(user1_subject(), vec![], &ca));
+    assert_eq!(identity.issuer_dn(), Some("CN=ca.org1.example.com,C=US"));
+    assert_eq!(
+        identity.id().unwrap(),
+        STANDARD.encode(
+            "x509::CN=User1@org1.example.com,OU=client,L=San Francisco,ST=California,C=US\
+             ::CN=ca.org1.example.com,C=US"
+        )
+    );
+    let ca_identity = identity_of(&ca_cert);
+    assert_eq!(
+        ca_identity.subject_dn(),
+        Some("CN=ca.org1.example.com,C=US")
+    );
+}
+
+#[test]
+fn other_non_string_name_values_follow_go() {
+    // Go 1.27 also reads INTEGER, BIT STRING, OBJECT IDENTIFIER, times and BOOLEAN values,
+    // leaves them out of the name when valid and refuses the certificate when not. The
+    // values are patched over a PrintableString of the same length.
+    let subject = name(vec![
+        (DnType::CommonName, utf8("user1")),
+        (
+            DnType::OrganizationalUnitName,
+            DnValue::PrintableString(PrintableString::try_from("abc").unwrap()),
+        ),
+    ]);
+    let cert = org1_leaf(subject, vec![]);
+    // INTEGER 65537: valid, left out.
+    let pem = patched_pem(&cert, b"\x13\x03abc", b"\x02\x03\x01\x00\x01");
+    let identity = ClientIdentity::from_parts("Org1MSP", &pem).unwrap();
+    assert_eq!(identity.subject_dn(), Some("CN=user1"));
+    // A non-minimal INTEGER: refused.
+    let pem = patched_pem(&cert, b"\x13\x03abc", b"\x02\x03\x00\x00\x01");
+    let err = ClientIdentity::from_parts("Org1MSP", &pem).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "failed to parse certificate: \
+         x509: invalid RDNSequence: invalid attribute value: invalid ASN.1 integer"
+    );
+    // BOOLEAN TRUE followed by a NULL inside the attribute's SEQUENCE: Go reads the value
+    // and never looks at the bytes after it.
+    let pem = patched_pem(&cert, b"\x13\x03abc", b"\x01\x01\xff\x05\x00");
+    let identity = ClientIdentity::from_parts("Org1MSP", &pem).unwrap();
+    assert_eq!(identity.subject_dn(), Some("CN=user1"));
+    // A BOOLEAN other than 0x00 or 0xff: refused.
+    let pem = patched_pem(&cert, b"\x13\x03abc", b"\x01\x01\x01\x05\x00");
+    let err = ClientIdentity::from_parts("Org1MSP", &pem).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "failed to parse certificate: \
+         x509: invalid RDNSequence: invalid attribute value: invalid ASN.1 BOOLEAN"
+    );
+}
+
+/// A creator encoded by hand: `(field number, wire type, payload)`; the payload of a
+/// length-delimited field is written with its length.
+fn raw_creator(fields: &[(u8, u8, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for &(number, wire_type, payload) in fields {
+        out.push((number << 3) | wire_type);
+        if wire_type == 2 {
+            let mut len = payload.len();
+            while len >= 0x80 {
+                out.push((len as u8 & 0x7f) | 0x80);
+                len >>= 7;
+            }
+            out.push(len as u8);
+        }
+        out.extend_from_slice(payload);
+    }
+    out
+}
+
+#[test]
+fn creator_field_with_wrong_wire_type_is_skipped_like_go() {
+    // Go's proto.Unmarshal reads a known field that arrives with another wire type as an
+    // unknown field and skips it: the message reads as if the field were absent.
+    let cert = org1_leaf(user1_subject(), vec![]);
+    let pem = cert.pem();
+    let user1_id = go_id(
+        "CN=User1@org1.example.com,OU=client,L=San Francisco,ST=California,C=US",
+        ORG1_CA_DN,
+    );
+
+    // mspid (field 1) as a varint: an empty MSP ID, the certificate's identity.
+    let bytes = raw_creator(&[(1, 0, &[0x05]), (2, 2, pem.as_bytes())]);
+    let identity = ClientIdentity::from_creator(&bytes).unwrap();
+    assert_eq!(identity.msp_id(), "");
+    assert_eq!(identity.id().unwrap(), user1_id);
+
+    // ... as fixed32 or as a group, after a proper mspid: the proper one stays.
+    let bytes = raw_creator(&[
+        (1, 2, b"Org1MSP"),
+        (1, 5, &[1, 2, 3, 4]),
+        (1, 3, &[0x08, 0x01, 0x0c]), // a group holding field 1 = 1, closed by tag 0x0c
+        (2, 2, pem.as_bytes()),
+    ]);
+    let identity = ClientIdentity::from_creator(&bytes).unwrap();
+    assert_eq!(identity.msp_id(), "Org1MSP");
+    assert_eq!(identity.id().unwrap(), user1_id);
+
+    // id_bytes (field 2) as a varint: no identity bytes, which Go reads as an empty idemix
+    // identity (role "member", empty "ou"); GetID fails.
+    let bytes = raw_creator(&[(1, 2, b"Org1MSP"), (2, 0, &[0x01])]);
+    let identity = ClientIdentity::from_creator(&bytes).unwrap();
+    assert_eq!(identity.msp_id(), "Org1MSP");
+    assert!(!identity.is_x509());
+    assert_eq!(identity.attribute_value("role"), Some("member"));
+    assert_eq!(identity.attribute_value("ou"), Some(""));
+    assert_eq!(
+        identity.id().unwrap_err(),
+        IdentityError::CannotDetermineIdentity
+    );
+
+    // The same rule inside an idemix identity: a role sent length-delimited is skipped,
+    // leaving role 0 ("member").
+    let id_bytes = SerializedIdemixIdentity {
+        ou: OrganizationUnit {
+            organizational_unit_identifier: "org1.department1".into(),
+            ..Default::default()
+        }
+        .encode_to_vec()
+        .into(),
+        role: raw_creator(&[(1, 2, b"idemixMSP"), (2, 2, &[0x01])]).into(),
+        ..Default::default()
+    }
+    .encode_to_vec();
+    let identity = ClientIdentity::from_creator(&creator("idemixMSP", &id_bytes)).unwrap();
+    assert_eq!(identity.attribute_value("role"), Some("member"));
+    assert_eq!(identity.attribute_value("ou"), Some("org1.department1"));
+
+    // A wire type that does not exist stays an error.
+    let bytes = raw_creator(&[(1, 6, &[])]);
+    assert_eq!(
+        ClientIdentity::from_creator(&bytes)
+            .unwrap_err()
+            .to_string(),
+        "failed to unmarshal transaction invoker's identity: \
+         proto: cannot parse invalid wire-format data"
     );
 }
