@@ -268,6 +268,8 @@ mod command {
         },
         /// Builds the asset-transfer-basic example and runs its demo script against a persistent ledger.
         Demo,
+        /// Runs until stopped: hosts chaincodes and serves the Fabric Gateway to client applications.
+        Serve(Box<ServeArgs>),
         /// Creates a contract project of its own: contract, unit test, README, .gitignore.
         New {
             /// Directory to create; its name is the package's.
@@ -282,6 +284,45 @@ mod command {
             #[arg(long)]
             fabric_rs_version: Option<String>,
         },
+    }
+
+    #[derive(Args)]
+    struct ServeArgs {
+        /// Address of the Fabric Gateway service (`gateway.Gateway`).
+        #[arg(long, default_value = "127.0.0.1:7051")]
+        listen: String,
+        /// Address where chaincodes started elsewhere dial in (`ChaincodeSupport.Register`).
+        #[arg(long, default_value = "127.0.0.1:7052")]
+        chaincode_listen: String,
+        /// Serve the Gateway over TLS, with a generated TLS CA (as Fabric's test network does).
+        #[arg(long)]
+        tls: bool,
+        /// Organizations of the channel, by MSP id (repeatable); the first one's peer serves the Gateway.
+        #[arg(long = "org", default_values_t = vec!["Org1MSP".to_string()])]
+        orgs: Vec<String>,
+        /// More users: `NAME@MSPID[;ou=OU][;attr=NAME=VALUE]...` (every organization has Admin and User1).
+        #[arg(long = "identity")]
+        identities: Vec<String>,
+        /// More host names or IP addresses for the TLS certificate (localhost and 127.0.0.1 are in it).
+        #[arg(long = "host")]
+        hosts: Vec<String>,
+        /// Chaincode executable to start, `NAME=PATH` (repeatable); its output goes to `<data-dir>/logs/NAME.log`.
+        #[arg(long = "chaincode", value_parser = parse_named_path)]
+        chaincodes: Vec<(String, PathBuf)>,
+        /// Chaincode-as-a-service server to dial, `NAME=HOST:PORT` (repeatable).
+        #[arg(long = "connect", value_parser = parse_named_address)]
+        services: Vec<(String, String)>,
+    }
+
+    fn parse_named_path(text: &str) -> Result<(String, PathBuf), String> {
+        parse_named_address(text).map(|(n, p)| (n, PathBuf::from(p)))
+    }
+
+    fn parse_named_address(text: &str) -> Result<(String, String), String> {
+        text.split_once('=')
+            .filter(|(n, v)| !n.is_empty() && !v.is_empty())
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .ok_or_else(|| format!("expected NAME=VALUE, got {text:?}"))
     }
 
     #[derive(Args)]
@@ -409,6 +450,18 @@ mod command {
             .map_err(|e| format!("Error: {e}"))?;
         let address = server.local_addr().to_string();
         peer.serve(server);
+        launch_chaincode(peer, path, name, log, &address).await
+    }
+
+    /// Starts a chaincode executable that dials `address`, its output
+    /// appended to `log`, and waits until it registers.
+    async fn launch_chaincode(
+        peer: &DevPeer,
+        path: &Path,
+        name: &str,
+        log: &Path,
+        address: &str,
+    ) -> Result<tokio::process::Child, String> {
         let open_log = || -> std::io::Result<std::fs::File> {
             if let Some(dir) = log.parent() {
                 std::fs::create_dir_all(dir)?;
@@ -422,7 +475,7 @@ mod command {
             .map_err(|e| format!("Error: cannot open the chaincode log {}: {e}", log.display()))?;
         let mut child = tokio::process::Command::new(path)
             .arg("--peer.address")
-            .arg(&address)
+            .arg(address)
             .env("CORE_CHAINCODE_ID_NAME", format!("{name}:dev"))
             .env("CORE_PEER_TLS_ENABLED", "false")
             .env("CORE_PEER_LOCALMSPID", &peer.identity().mspid)
@@ -603,6 +656,7 @@ mod command {
             }
             Command::Script { file, target } => cli.session(target).await?.script(out, file).await,
             Command::Demo => demo(&cli, out).await,
+            Command::Serve(args) => serve(&cli, args, out).await,
             Command::New {
                 dir,
                 fabric_rs_path,
@@ -633,6 +687,118 @@ mod command {
                 Ok(())
             }
         }
+    }
+
+    /// `serve`: the peer as a long-running node with the Fabric Gateway.
+    async fn serve(cli: &Cli, args: &ServeArgs, out: &mut Out<'_>) -> Result<(), String> {
+        use crate::gateway::{GatewayListener, GatewayService};
+        use crate::network::{DevNetwork, OrgSpec, UserSpec};
+
+        let mut orgs: Vec<OrgSpec> = args.orgs.iter().map(|m| OrgSpec::new(m)).collect();
+        for text in &args.identities {
+            let (mspid, user) = UserSpec::parse(text).map_err(|e| format!("Error: --identity: {e}"))?;
+            let org = orgs
+                .iter_mut()
+                .find(|o| o.mspid == mspid)
+                .ok_or_else(|| format!("Error: --identity {text}: {mspid} is not one of the --org organizations"))?;
+            org.users.push(user);
+        }
+        std::fs::create_dir_all(&cli.data_dir)
+            .map_err(|e| format!("Error: cannot create {}: {e}", cli.data_dir.display()))?;
+        let data_dir = std::fs::canonicalize(&cli.data_dir).unwrap_or(cli.data_dir.clone());
+        let network = DevNetwork::create_or_load(&data_dir.join("organizations"), &orgs, &args.hosts)
+            .map_err(|e| format!("Error: {e}"))?;
+        let ledger = Ledger::open(&data_dir).map_err(|e| format!("Error: {e}"))?;
+        let identity = DevIdentity::generate(&IdentitySpec {
+            mspid: network.orgs[0].mspid.clone(),
+            organization: network.orgs[0].domain.clone(),
+            ..IdentitySpec::default()
+        })
+        .map_err(|e| format!("Error: {e}"))?;
+        let peer = DevPeer::with_identity(ledger, cli.config(), identity).map_err(|e| format!("Error: {e}"))?;
+        let register = RegisterServer::bind(&args.chaincode_listen, None)
+            .await
+            .map_err(|e| format!("Error: {e}"))?;
+        let chaincode_address = register.local_addr().to_string();
+        peer.serve(register);
+        let mut children = Vec::new();
+        let mut hosted = Vec::new();
+        for (name, path) in &args.chaincodes {
+            let log = data_dir.join("logs").join(format!("{name}.log"));
+            children.push(launch_chaincode(&peer, path, name, &log, &chaincode_address).await?);
+            hosted.push(format!("{name}: {} (output: {})", path.display(), log.display()));
+        }
+        for (name, address) in &args.services {
+            peer.connect(address, None).await.map_err(|e| {
+                format!("Error: chaincode {name} is not reachable at {address}: {e}")
+            })?;
+            hosted.push(format!("{name}: chaincode-as-a-service at {address}"));
+        }
+        let port = args
+            .listen
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse::<u16>().ok())
+            .unwrap_or(7051);
+        let service = GatewayService::for_network(peer.clone(), &network, port).map_err(|e| format!("Error: {e}"))?;
+        let tls = args
+            .tls
+            .then(|| (network.tls.cert_pem.clone().into_bytes(), network.tls.key_pem.clone().into_bytes()));
+        let gateway = GatewayListener::bind(&args.listen, service, tls)
+            .await
+            .map_err(|e| format!("Error: {e}"))?;
+
+        outln!(out, "Ledger: {} (channel {})", data_dir.display(), cli.channel);
+        if args.tls {
+            outln!(
+                out,
+                "Fabric Gateway: {} (TLS: trust {}, server name {})",
+                gateway.local_addr(),
+                network.tls.ca_path.display(),
+                network.tls.host_alias
+            );
+        } else {
+            outln!(out, "Fabric Gateway: {} (plaintext)", gateway.local_addr());
+        }
+        outln!(out, "Chaincodes dial: {chaincode_address}");
+        for line in &hosted {
+            outln!(out, "Chaincode {line}");
+        }
+        outln!(out, "Identities (MSP folders):");
+        for org in &network.orgs {
+            outln!(out, "  {} {}", org.mspid, org.dir.display());
+            for user in &org.users {
+                outln!(out, "    {}", user.msp_dir.display());
+            }
+        }
+        outln!(
+            out,
+            "fabric-samples gateway apps: CRYPTO_PATH={} PEER_ENDPOINT={}",
+            network.orgs[0].dir.display(),
+            gateway.local_addr()
+        );
+        outln!(out, "Ready. Ctrl-C stops.");
+        let _ = out.flush();
+        shutdown_signal().await;
+        outln!(out, "Stopping.");
+        drop(gateway);
+        drop(children);
+        Ok(())
+    }
+
+    /// Ctrl-C, or SIGTERM on Unix.
+    async fn shutdown_signal() {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            if let Ok(mut term) = signal(SignalKind::terminate()) {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+                return;
+            }
+        }
+        let _ = tokio::signal::ctrl_c().await;
     }
 
     /// Builds the asset-transfer-basic example and runs its demo script.

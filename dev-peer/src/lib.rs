@@ -11,6 +11,7 @@
 pub mod cli;
 pub mod connection;
 mod error;
+pub mod gateway;
 mod handler;
 pub mod identity;
 pub mod ledger;

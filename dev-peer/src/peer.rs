@@ -216,7 +216,6 @@ pub(crate) struct Proposed {
 /// What simulating a proposal produced.
 pub(crate) struct Simulated {
     pub txid: String,
-    pub channel: String,
     /// The chaincode's namespace.
     pub namespace: String,
     pub response: Response,
@@ -575,7 +574,6 @@ impl DevPeer {
         let mut simulation = simulation.lock().unwrap_or_else(|e| e.into_inner());
         Ok(Simulated {
             txid,
-            channel,
             namespace: handle.namespace().to_owned(),
             response,
             from_chaincode,
