@@ -114,8 +114,10 @@ macro_rules! main {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::codec::{
-        ArgSite, ArgViaJson, ArgViaText, Codec, ErrorViaContractError, ErrorViaDisplay, ErrorWrap,
-        RetViaJson, RetViaText, check_arity,
+        ArgSite, ArgUnsupported, ArgViaJson, ArgViaText, Codec, DecodeRetUnsupported,
+        DecodeRetViaJson, DecodeRetViaText, EncodeArgUnsupported, EncodeArgViaJson,
+        EncodeArgViaText, ErrorUnsupported, ErrorViaContractError, ErrorViaDisplay, ErrorWrap,
+        RetUnsupported, RetViaJson, RetViaText, check_arity,
     };
     pub use crate::metadata::{
         Contact, ContractMetadata, Info, License, MetadataBuilder, ParameterMetadata,
@@ -149,11 +151,17 @@ pub mod __private {
     }
 
     /// Asserts at compile time, at the parameter's span, that a type can be a parameter.
-    pub fn assert_parameter<T: serde::de::DeserializeOwned + schemars::JsonSchema>() {}
+    pub fn assert_parameter<T: crate::codec::Parameter>() {}
 
     /// Asserts at compile time that a type can be returned.
-    pub fn assert_return<T: serde::Serialize + schemars::JsonSchema>() {}
+    pub fn assert_return<T: crate::codec::TransactionResult>() {}
 
     /// Asserts at compile time that a type can be a transaction's error.
-    pub fn assert_error<E: std::fmt::Display>() {}
+    pub fn assert_error<E: crate::codec::TransactionError>() {}
+
+    /// Asserts at compile time that a typed client can send a parameter type.
+    pub fn assert_client_argument<T: crate::codec::ClientArgument>() {}
+
+    /// Asserts at compile time that a typed client can read a result type.
+    pub fn assert_client_result<T: crate::codec::ClientResult>() {}
 }

@@ -132,6 +132,10 @@ pub struct ParameterMetadata {
     /// From the parameter's doc comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Whether a call must give it (`false` for an `Option`, which a caller
+    /// may leave empty, or out at the end).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub required: bool,
     /// The parameter's type.
     pub schema: Value,
 }

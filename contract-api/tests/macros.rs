@@ -334,7 +334,16 @@ async fn argument_and_result_encodings() {
             .await,
         "7"
     );
-    assert_eq!(peer.ok(&["Count", "[]", "null"]).await, "0");
+    // An `Option` parameter: empty, or left out at the end, is `None`.
+    assert_eq!(peer.ok(&["Count", "[]", ""]).await, "0");
+    assert_eq!(peer.ok(&["Count", "[]"]).await, "0");
+    let e = peer.err(&["Count", "[]", "null"]).await;
+    assert!(
+        e.message
+            .contains("expected a non-negative integer (u32), got 'null'"),
+        "{}",
+        e.message
+    );
     let moved = peer
         .ok(&[
             "Transfer",
@@ -568,10 +577,10 @@ async fn metadata_validates_and_describes_the_contracts() {
     assert_eq!(
         tx("CreateAsset")["parameters"],
         json!([
-            {"name": "id", "description": "the asset's id", "schema": {"type": "string"}},
-            {"name": "size", "description": "its size",
+            {"name": "id", "description": "the asset's id", "required": true, "schema": {"type": "string"}},
+            {"name": "size", "description": "its size", "required": true,
              "schema": {"type": "integer", "format": "int64", "minimum": 0, "maximum": 4294967295u32}},
-            {"name": "owner", "description": "who owns it", "schema": {"$ref": "#/components/schemas/Owner"}}
+            {"name": "owner", "description": "who owns it", "required": true, "schema": {"$ref": "#/components/schemas/Owner"}}
         ])
     );
     assert_eq!(
@@ -585,11 +594,16 @@ async fn metadata_validates_and_describes_the_contracts() {
     assert_eq!(tx("AssetExists")["returns"], json!({"type": "boolean"}));
     assert_eq!(
         tx("Reverse")["parameters"][0]["schema"],
-        json!({"type": "string", "format": "byte"})
+        json!({"type": "string", "format": "binary"})
     );
     assert_eq!(
         tx("Count")["parameters"][0]["schema"],
         json!({"type": "array", "items": {"$ref": "#/components/schemas/Owner"}})
+    );
+    // An `Option<u32>` is described as a `u32` that is not required.
+    assert_eq!(
+        tx("Count")["parameters"][1],
+        json!({"name": "extra", "schema": {"type": "integer", "format": "int64", "minimum": 0, "maximum": 4294967295u32}})
     );
     assert_eq!(
         tx("Transfer")["parameters"][1]["schema"],

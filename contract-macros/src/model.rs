@@ -163,3 +163,49 @@ pub enum Return {
         err: Option<Type>,
     },
 }
+
+impl Param {
+    /// `T` when the parameter is written `Option<T>`: it may be left out.
+    pub fn optional(&self) -> Option<&Type> {
+        option_inner(&self.ty)
+    }
+}
+
+/// `T` of a type written `Option<T>` (or `std::option::Option<T>`,
+/// `core::option::Option<T>`). Recognised by how it is written: an alias of
+/// `Option` is an ordinary JSON-encoded type.
+pub fn option_inner(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else {
+        return match ty {
+            Type::Group(g) => option_inner(&g.elem),
+            Type::Paren(p) => option_inner(&p.elem),
+            _ => None,
+        };
+    };
+    if path.qself.is_some() {
+        return None;
+    }
+    let segments: Vec<String> = path
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    let is_option = match segments.as_slice() {
+        [one] => one == "Option",
+        [krate, module, last] => {
+            (krate == "std" || krate == "core") && module == "option" && last == "Option"
+        }
+        _ => false,
+    };
+    if !is_option {
+        return None;
+    }
+    match &path.path.segments.last()?.arguments {
+        syn::PathArguments::AngleBracketed(args) if args.args.len() == 1 => match &args.args[0] {
+            syn::GenericArgument::Type(inner) => Some(inner),
+            _ => None,
+        },
+        _ => None,
+    }
+}

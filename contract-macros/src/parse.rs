@@ -657,6 +657,18 @@ fn is_context_like(ty: &Type) -> bool {
     matches!(bare(ty), Type::Reference(r) if !is_borrowed_data(&r.elem))
 }
 
+/// A first parameter that is meant as the context but taken by value:
+/// named like one (`ctx`, `context`) or of a type named `...Context`.
+fn is_context_by_value(pt: &PatType) -> bool {
+    let named = matches!(&*pt.pat, Pat::Ident(pi) if {
+        let name = pi.ident.unraw().to_string();
+        matches!(name.trim_start_matches('_'), "ctx" | "context")
+    });
+    let typed = matches!(bare(&pt.ty), Type::Path(p)
+        if p.path.segments.last().is_some_and(|s| s.ident.to_string().ends_with("Context")));
+    named || typed
+}
+
 const CONTEXT_USAGE: &str =
     "`ctx: &Context` (or `&YourContext`, a type implementing `TransactionContext`)";
 
@@ -682,6 +694,22 @@ fn context_param<'a>(
         return (
             Some(ContextParam {
                 ty: (*reference.elem).clone(),
+            }),
+            rest[1..].to_vec(),
+        );
+    }
+    if is_context_by_value(first) {
+        errors.spanned(
+            &first.ty,
+            format!(
+                "take the context by reference: `{}: &{}`",
+                first.pat.to_token_stream(),
+                bare(&first.ty).to_token_stream()
+            ),
+        );
+        return (
+            Some(ContextParam {
+                ty: bare(&first.ty).clone(),
             }),
             rest[1..].to_vec(),
         );

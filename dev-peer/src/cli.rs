@@ -406,7 +406,10 @@ mod command {
             let mut log = None;
             let child = match (&target.chaincode, &target.connect) {
                 (Some(path), _) => {
-                    let file = self.data_dir.join("logs").join(format!("{}.log", target.name));
+                    let file = self
+                        .data_dir
+                        .join("logs")
+                        .join(format!("{}.log", target.name));
                     let child = start_chaincode(&peer, path, &target.name, &file).await?;
                     log = Some(file);
                     Some(child)
@@ -466,13 +469,23 @@ mod command {
             if let Some(dir) = log.parent() {
                 std::fs::create_dir_all(dir)?;
             }
-            std::fs::OpenOptions::new().create(true).append(true).open(log)
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(log)
         };
-        let stdout = open_log()
-            .map_err(|e| format!("Error: cannot open the chaincode log {}: {e}", log.display()))?;
-        let stderr = stdout
-            .try_clone()
-            .map_err(|e| format!("Error: cannot open the chaincode log {}: {e}", log.display()))?;
+        let stdout = open_log().map_err(|e| {
+            format!(
+                "Error: cannot open the chaincode log {}: {e}",
+                log.display()
+            )
+        })?;
+        let stderr = stdout.try_clone().map_err(|e| {
+            format!(
+                "Error: cannot open the chaincode log {}: {e}",
+                log.display()
+            )
+        })?;
         let mut child = tokio::process::Command::new(path)
             .arg("--peer.address")
             .arg(address)
@@ -679,7 +692,11 @@ mod command {
                     outln!(out, "  {}", file.display());
                 }
                 let name = dir.file_name().unwrap_or_default().to_string_lossy();
-                outln!(out, "Next: cd {} && cargo test && cargo build", dir.display());
+                outln!(
+                    out,
+                    "Next: cd {} && cargo test && cargo build",
+                    dir.display()
+                );
                 outln!(
                     out,
                     "then: fabric-dev-peer invoke -n {name} --chaincode target/debug/{name} -c '{{\"Args\":[\"CreateAsset\",\"asset1\",\"Tomoko\",\"300\"]}}'"
@@ -696,18 +713,19 @@ mod command {
 
         let mut orgs: Vec<OrgSpec> = args.orgs.iter().map(|m| OrgSpec::new(m)).collect();
         for text in &args.identities {
-            let (mspid, user) = UserSpec::parse(text).map_err(|e| format!("Error: --identity: {e}"))?;
-            let org = orgs
-                .iter_mut()
-                .find(|o| o.mspid == mspid)
-                .ok_or_else(|| format!("Error: --identity {text}: {mspid} is not one of the --org organizations"))?;
+            let (mspid, user) =
+                UserSpec::parse(text).map_err(|e| format!("Error: --identity: {e}"))?;
+            let org = orgs.iter_mut().find(|o| o.mspid == mspid).ok_or_else(|| {
+                format!("Error: --identity {text}: {mspid} is not one of the --org organizations")
+            })?;
             org.users.push(user);
         }
         std::fs::create_dir_all(&cli.data_dir)
             .map_err(|e| format!("Error: cannot create {}: {e}", cli.data_dir.display()))?;
         let data_dir = std::fs::canonicalize(&cli.data_dir).unwrap_or(cli.data_dir.clone());
-        let network = DevNetwork::create_or_load(&data_dir.join("organizations"), &orgs, &args.hosts)
-            .map_err(|e| format!("Error: {e}"))?;
+        let network =
+            DevNetwork::create_or_load(&data_dir.join("organizations"), &orgs, &args.hosts)
+                .map_err(|e| format!("Error: {e}"))?;
         let ledger = Ledger::open(&data_dir).map_err(|e| format!("Error: {e}"))?;
         let identity = DevIdentity::generate(&IdentitySpec {
             mspid: network.orgs[0].mspid.clone(),
@@ -715,7 +733,8 @@ mod command {
             ..IdentitySpec::default()
         })
         .map_err(|e| format!("Error: {e}"))?;
-        let peer = DevPeer::with_identity(ledger, cli.config(), identity).map_err(|e| format!("Error: {e}"))?;
+        let peer = DevPeer::with_identity(ledger, cli.config(), identity)
+            .map_err(|e| format!("Error: {e}"))?;
         let register = RegisterServer::bind(&args.chaincode_listen, None)
             .await
             .map_err(|e| format!("Error: {e}"))?;
@@ -726,7 +745,11 @@ mod command {
         for (name, path) in &args.chaincodes {
             let log = data_dir.join("logs").join(format!("{name}.log"));
             children.push(launch_chaincode(&peer, path, name, &log, &chaincode_address).await?);
-            hosted.push(format!("{name}: {} (output: {})", path.display(), log.display()));
+            hosted.push(format!(
+                "{name}: {} (output: {})",
+                path.display(),
+                log.display()
+            ));
         }
         for (name, address) in &args.services {
             peer.connect(address, None).await.map_err(|e| {
@@ -739,15 +762,24 @@ mod command {
             .rsplit_once(':')
             .and_then(|(_, p)| p.parse::<u16>().ok())
             .unwrap_or(7051);
-        let service = GatewayService::for_network(peer.clone(), &network, port).map_err(|e| format!("Error: {e}"))?;
-        let tls = args
-            .tls
-            .then(|| (network.tls.cert_pem.clone().into_bytes(), network.tls.key_pem.clone().into_bytes()));
+        let service = GatewayService::for_network(peer.clone(), &network, port)
+            .map_err(|e| format!("Error: {e}"))?;
+        let tls = args.tls.then(|| {
+            (
+                network.tls.cert_pem.clone().into_bytes(),
+                network.tls.key_pem.clone().into_bytes(),
+            )
+        });
         let gateway = GatewayListener::bind(&args.listen, service, tls)
             .await
             .map_err(|e| format!("Error: {e}"))?;
 
-        outln!(out, "Ledger: {} (channel {})", data_dir.display(), cli.channel);
+        outln!(
+            out,
+            "Ledger: {} (channel {})",
+            data_dir.display(),
+            cli.channel
+        );
         if args.tls {
             outln!(
                 out,

@@ -109,8 +109,9 @@ impl Msp {
             mspid: identity.mspid.clone(),
             reason,
         };
-        let (_, pem) = parse_x509_pem(&identity.id_bytes)
-            .map_err(|e| MspError::Malformed(format!("the identity is not a PEM certificate: {e}")))?;
+        let (_, pem) = parse_x509_pem(&identity.id_bytes).map_err(|e| {
+            MspError::Malformed(format!("the identity is not a PEM certificate: {e}"))
+        })?;
         let (_, cert) = X509Certificate::from_der(&pem.contents)
             .map_err(|e| MspError::Malformed(format!("the identity is not a certificate: {e}")))?;
         if !cert.validity().is_valid() {
@@ -128,11 +129,8 @@ impl Msp {
                 return false;
             };
             cert.issuer() == ca.subject()
-                && Signature::from_der(&cert.signature_value.data).is_ok_and(|sig| {
-                    ca_key
-                        .verify(cert.tbs_certificate.as_ref(), &sig)
-                        .is_ok()
-                })
+                && Signature::from_der(&cert.signature_value.data)
+                    .is_ok_and(|sig| ca_key.verify(cert.tbs_certificate.as_ref(), &sig).is_ok())
         });
         if !issued {
             return Err(denied(format!(
@@ -149,12 +147,18 @@ impl Msp {
     }
 
     /// Checks `signature` (DER, low `s`) by `creator` over `message`.
-    pub fn verify(&self, creator: &Creator, message: &[u8], signature: &[u8]) -> Result<(), MspError> {
+    pub fn verify(
+        &self,
+        creator: &Creator,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), MspError> {
         let denied = |reason: &str| MspError::Denied {
             mspid: creator.mspid.clone(),
             reason: reason.to_owned(),
         };
-        let sig = Signature::from_der(signature).map_err(|_| denied("the signature is not DER ECDSA"))?;
+        let sig =
+            Signature::from_der(signature).map_err(|_| denied("the signature is not DER ECDSA"))?;
         if sig.normalize_s().is_some() {
             return Err(denied("invalid S. Must be smaller than half the order"));
         }
@@ -165,7 +169,12 @@ impl Msp {
     }
 
     /// [`Msp::creator`] then [`Msp::verify`].
-    pub fn check(&self, serialized: &[u8], message: &[u8], signature: &[u8]) -> Result<Creator, MspError> {
+    pub fn check(
+        &self,
+        serialized: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<Creator, MspError> {
         let creator = self.creator(serialized)?;
         self.verify(&creator, message, signature)?;
         Ok(creator)

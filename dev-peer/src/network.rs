@@ -59,7 +59,9 @@ impl UserSpec {
         let (name, mspid) = head
             .split_once('@')
             .filter(|(n, m)| !n.is_empty() && !m.is_empty())
-            .ok_or_else(|| format!("expected NAME@MSPID[;ou=OU][;attr=NAME=VALUE], got {text:?}"))?;
+            .ok_or_else(|| {
+                format!("expected NAME@MSPID[;ou=OU][;attr=NAME=VALUE], got {text:?}")
+            })?;
         let mut user = UserSpec {
             name: name.to_owned(),
             organizational_units: Vec::new(),
@@ -171,7 +173,8 @@ fn err(what: &str, e: impl std::fmt::Display) -> String {
 
 fn write(path: &Path, text: &str) -> Result<(), String> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| err(&format!("cannot create {}", dir.display()), e))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| err(&format!("cannot create {}", dir.display()), e))?;
     }
     std::fs::write(path, text).map_err(|e| err(&format!("cannot write {}", path.display()), e))
 }
@@ -179,7 +182,8 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
 /// Loads the key at `path`, or generates and writes one.
 fn key_at(path: &Path) -> Result<KeyPair, String> {
     if let Ok(pem) = std::fs::read_to_string(path) {
-        return KeyPair::from_pem(&pem).map_err(|e| err(&format!("bad key in {}", path.display()), e));
+        return KeyPair::from_pem(&pem)
+            .map_err(|e| err(&format!("bad key in {}", path.display()), e));
     }
     let key = KeyPair::generate().map_err(|e| err("cannot generate a key", e))?;
     write(path, &key.serialize_pem())?;
@@ -187,11 +191,18 @@ fn key_at(path: &Path) -> Result<KeyPair, String> {
 }
 
 /// Loads the CA in `dir` (`<name>-cert.pem`, `priv_sk`), or creates it.
-fn ca_at(dir: &Path, name: &str, organization: &str) -> Result<(Issuer<'static, KeyPair>, String), String> {
+fn ca_at(
+    dir: &Path,
+    name: &str,
+    organization: &str,
+) -> Result<(Issuer<'static, KeyPair>, String), String> {
     let key = key_at(&dir.join("priv_sk"))?;
     let cert_path = dir.join(format!("{name}-cert.pem"));
     if let Ok(pem) = std::fs::read_to_string(&cert_path)
-        && let Ok(issuer) = Issuer::from_ca_cert_pem(&pem, KeyPair::from_pem(&key.serialize_pem()).map_err(|e| err("key", e))?)
+        && let Ok(issuer) = Issuer::from_ca_cert_pem(
+            &pem,
+            KeyPair::from_pem(&key.serialize_pem()).map_err(|e| err("key", e))?,
+        )
     {
         return Ok((issuer, pem));
     }
@@ -206,7 +217,9 @@ fn ca_at(dir: &Path, name: &str, organization: &str) -> Result<(Issuer<'static, 
     params
         .distinguished_name
         .push(DnType::OrganizationName, organization);
-    let cert = params.self_signed(&key).map_err(|e| err("cannot sign the CA", e))?;
+    let cert = params
+        .self_signed(&key)
+        .map_err(|e| err("cannot sign the CA", e))?;
     let pem = cert.pem();
     write(&cert_path, &pem)?;
     Ok((Issuer::new(params, key), pem))
@@ -221,7 +234,9 @@ fn issue(
     attributes: &BTreeMap<String, String>,
 ) -> Result<String, String> {
     let mut params = CertificateParams::new(Vec::<String>::new()).map_err(|e| err("cert", e))?;
-    params.distinguished_name.push(DnType::CommonName, common_name);
+    params
+        .distinguished_name
+        .push(DnType::CommonName, common_name);
     for ou in ous {
         params
             .distinguished_name
@@ -230,10 +245,12 @@ fn issue(
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     if !attributes.is_empty() {
         let json = serde_json::json!({ "attrs": attributes });
-        params.custom_extensions.push(CustomExtension::from_oid_content(
-            ATTRIBUTE_OID,
-            json.to_string().into_bytes(),
-        ));
+        params
+            .custom_extensions
+            .push(CustomExtension::from_oid_content(
+                ATTRIBUTE_OID,
+                json.to_string().into_bytes(),
+            ));
     }
     Ok(params
         .signed_by(key, issuer)
@@ -256,7 +273,10 @@ fn msp_folder(
     let cert = issue(issuer, &key, full_name, ous, attributes)?;
     write(&dir.join(format!("signcerts/{full_name}-cert.pem")), &cert)?;
     write(&dir.join(format!("cacerts/{}-cert.pem", ca.0)), ca.1)?;
-    write(&dir.join(format!("tlscacerts/{}-cert.pem", tls_ca.0)), tls_ca.1)?;
+    write(
+        &dir.join(format!("tlscacerts/{}-cert.pem", tls_ca.0)),
+        tls_ca.1,
+    )?;
     SigningIdentity::from_pem(mspid, &cert, &key.serialize_pem())
 }
 
@@ -278,8 +298,14 @@ impl DevNetwork {
             let tlsca_name = format!("tlsca.{domain}");
             let (issuer, ca_pem) = ca_at(&dir.join("ca"), &ca_name, &domain)?;
             let (tls_issuer, tls_ca_pem) = ca_at(&dir.join("tlsca"), &tlsca_name, &domain)?;
-            write(&dir.join(format!("msp/cacerts/{ca_name}-cert.pem")), &ca_pem)?;
-            write(&dir.join(format!("msp/tlscacerts/{tlsca_name}-cert.pem")), &tls_ca_pem)?;
+            write(
+                &dir.join(format!("msp/cacerts/{ca_name}-cert.pem")),
+                &ca_pem,
+            )?;
+            write(
+                &dir.join(format!("msp/tlscacerts/{tlsca_name}-cert.pem")),
+                &tls_ca_pem,
+            )?;
             let ca = (ca_name.as_str(), ca_pem.as_str());
             let tls_ca = (tlsca_name.as_str(), tls_ca_pem.as_str());
 
@@ -297,14 +323,21 @@ impl DevNetwork {
             )?;
             // The peer's TLS server certificate.
             let tls_key = key_at(&peer_dir.join("tls/server.key"))?;
-            let mut names = vec![peer_name.clone(), "localhost".to_string(), "127.0.0.1".to_string()];
+            let mut names = vec![
+                peer_name.clone(),
+                "localhost".to_string(),
+                "127.0.0.1".to_string(),
+            ];
             for host in hosts {
                 if !names.contains(host) {
                     names.push(host.clone());
                 }
             }
-            let mut params = CertificateParams::new(Vec::<String>::new()).map_err(|e| err("TLS", e))?;
-            params.distinguished_name.push(DnType::CommonName, peer_name.clone());
+            let mut params =
+                CertificateParams::new(Vec::<String>::new()).map_err(|e| err("TLS", e))?;
+            params
+                .distinguished_name
+                .push(DnType::CommonName, peer_name.clone());
             params.subject_alt_names = names
                 .iter()
                 .map(|n| match n.parse::<std::net::IpAddr>() {
@@ -332,7 +365,10 @@ impl DevNetwork {
                 });
             }
 
-            let mut users = vec![UserSpec::new("Admin", "admin"), UserSpec::new("User1", "client")];
+            let mut users = vec![
+                UserSpec::new("Admin", "admin"),
+                UserSpec::new("User1", "client"),
+            ];
             for extra in &spec.users {
                 users.retain(|u| u.name != extra.name);
                 users.push(extra.clone());
@@ -403,7 +439,13 @@ mod tests {
         assert_eq!(user.name, "auditor");
         assert_eq!(user.organizational_units, ["client"]);
         assert_eq!(user.attributes["role"], "auditor");
-        assert_eq!(UserSpec::parse("bob@Org1MSP").unwrap().1.organizational_units, ["client"]);
+        assert_eq!(
+            UserSpec::parse("bob@Org1MSP")
+                .unwrap()
+                .1
+                .organizational_units,
+            ["client"]
+        );
         assert!(UserSpec::parse("nobody").is_err());
         assert!(UserSpec::parse("a@Org1MSP;color=red").is_err());
     }
@@ -415,7 +457,10 @@ mod tests {
         let orgs = [OrgSpec::new("Org1MSP"), OrgSpec::new("Org2MSP")];
         let first = DevNetwork::create_or_load(&root, &orgs, &[]).unwrap();
         let second = DevNetwork::create_or_load(&root, &orgs, &["gateway.local".into()]).unwrap();
-        assert_eq!(first.orgs[0].ca_pem, second.orgs[0].ca_pem, "the CA is kept");
+        assert_eq!(
+            first.orgs[0].ca_pem, second.orgs[0].ca_pem,
+            "the CA is kept"
+        );
         let msp = second.msp().unwrap();
         // A certificate issued by the first run still checks after a restart.
         let user = first.user("Org2MSP", "User1").unwrap();

@@ -99,12 +99,30 @@ fn valid_name(name: &str) -> bool {
 }
 
 const TEMPLATES: &[(&str, &str)] = &[
-    ("Cargo.toml", include_str!("../templates/contract/Cargo.toml.tmpl")),
-    (".gitignore", include_str!("../templates/contract/gitignore.tmpl")),
-    ("README.md", include_str!("../templates/contract/README.md.tmpl")),
-    ("src/lib.rs", include_str!("../templates/contract/lib.rs.tmpl")),
-    ("src/main.rs", include_str!("../templates/contract/main.rs.tmpl")),
-    ("tests/contract.rs", include_str!("../templates/contract/test.rs.tmpl")),
+    (
+        "Cargo.toml",
+        include_str!("../templates/contract/Cargo.toml.tmpl"),
+    ),
+    (
+        ".gitignore",
+        include_str!("../templates/contract/gitignore.tmpl"),
+    ),
+    (
+        "README.md",
+        include_str!("../templates/contract/README.md.tmpl"),
+    ),
+    (
+        "src/lib.rs",
+        include_str!("../templates/contract/lib.rs.tmpl"),
+    ),
+    (
+        "src/main.rs",
+        include_str!("../templates/contract/main.rs.tmpl"),
+    ),
+    (
+        "tests/contract.rs",
+        include_str!("../templates/contract/test.rs.tmpl"),
+    ),
 ];
 
 /// Creates a contract project in `dir` (which must not exist, or be empty),
@@ -176,7 +194,10 @@ mod tests {
                 .dependency(", features = [\"testing\"]"),
             "{ git = \"https://example.org/x\", features = [\"testing\"] }"
         );
-        assert_eq!(FabricRsSource::Registry("0.1".into()).dependency(""), "\"0.1\"");
+        assert_eq!(
+            FabricRsSource::Registry("0.1".into()).dependency(""),
+            "\"0.1\""
+        );
         assert_eq!(toml_string(r#"C:\a"b"#), r#""C:\\a\"b""#);
     }
 
@@ -184,15 +205,26 @@ mod tests {
     fn names_and_existing_directories_are_checked() {
         let tmp = std::env::temp_dir().join(format!("scaffold-{}", std::process::id()));
         let source = FabricRsSource::Registry("0.1".into());
-        assert!(new_contract(&tmp.join("9lives"), &source).unwrap_err().contains("package name"));
+        assert!(
+            new_contract(&tmp.join("9lives"), &source)
+                .unwrap_err()
+                .contains("package name")
+        );
         let dir = tmp.join("taken");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("keep"), "x").unwrap();
-        assert!(new_contract(&dir, &source).unwrap_err().contains("not empty"));
+        assert!(
+            new_contract(&dir, &source)
+                .unwrap_err()
+                .contains("not empty")
+        );
         let files = new_contract(&tmp.join("fresh-one"), &source).unwrap();
         let manifest = std::fs::read_to_string(tmp.join("fresh-one/Cargo.toml")).unwrap();
         assert!(manifest.contains("name = \"fresh-one\""), "{manifest}");
-        assert!(manifest.contains("fabric-contract-api = \"0.1\""), "{manifest}");
+        assert!(
+            manifest.contains("fabric-contract-api = \"0.1\""),
+            "{manifest}"
+        );
         let main = std::fs::read_to_string(tmp.join("fresh-one/src/main.rs")).unwrap();
         assert!(main.contains("fresh_one::AssetContract"), "{main}");
         assert_eq!(files.len(), TEMPLATES.len());

@@ -163,7 +163,10 @@ async fn the_official_node_client_runs_the_samples_app_over_tls() {
     assert_eq!(mvcc["second"]["code"], 11, "MVCC_READ_CONFLICT: {mvcc}");
     assert_eq!(mvcc["second"]["successful"], false);
     assert!(mvcc["second"]["blockNumber"].as_u64() > mvcc["first"]["blockNumber"].as_u64());
-    assert_eq!(mvcc["owner"], "Bob", "the conflicting transfer changed nothing");
+    assert_eq!(
+        mvcc["owner"], "Bob",
+        "the conflicting transfer changed nothing"
+    );
 
     // Chaincode events, resumed after a checkpointed event.
     let events = app(&serve, "events", "events").await;
@@ -171,7 +174,12 @@ async fn the_official_node_client_runs_the_samples_app_over_tls() {
     let names: Vec<&str> = seen.iter().map(|e| e["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["CreateAsset", "TransferAsset", "DeleteAsset"]);
     assert!(seen.iter().all(|e| e["chaincode"] == "events"));
-    assert!(seen[0]["payload"].as_str().unwrap().contains("\"Owner\":\"Ann\""));
+    assert!(
+        seen[0]["payload"]
+            .as_str()
+            .unwrap()
+            .contains("\"Owner\":\"Ann\"")
+    );
     let again = events["resumed"]["again"].as_array().unwrap();
     assert_eq!(again[0]["transactionId"], seen[1]["transactionId"]);
     assert_eq!(again[1]["transactionId"], seen[2]["transactionId"]);
@@ -208,7 +216,10 @@ async fn the_official_node_client_runs_the_samples_app_over_tls() {
 
     // SIGTERM stops it cleanly.
     let pid = serve.child.id().unwrap().to_string();
-    let killed = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
     assert!(killed.success());
     let status = tokio::time::timeout(Duration::from_secs(30), serve.child.wait())
         .await

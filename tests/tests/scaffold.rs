@@ -61,7 +61,9 @@ async fn a_new_contract_builds_tests_and_runs_on_the_dev_peer() {
         assert!(project.join(file).is_file(), "{file} missing");
     }
     // A second `new` into the same directory refuses to overwrite it.
-    let again = dev_peer(&["new", project.to_str().unwrap()]).await.unwrap_err();
+    let again = dev_peer(&["new", project.to_str().unwrap()])
+        .await
+        .unwrap_err();
     assert!(again.contains("not empty"), "{again}");
 
     let tested = cargo(&project, &["test"]);
@@ -99,11 +101,17 @@ async fn a_new_contract_builds_tests_and_runs_on_the_dev_peer() {
     let read = dev_peer(&call("query", r#"{"Args":["ReadAsset","asset1"]}"#))
         .await
         .unwrap();
-    assert_eq!(read.trim(), r#"{"ID":"asset1","Owner":"Tomoko","Value":300}"#);
+    assert_eq!(
+        read.trim(),
+        r#"{"ID":"asset1","Owner":"Tomoko","Value":300}"#
+    );
     let missing = dev_peer(&call("query", r#"{"Args":["ReadAsset","nope"]}"#))
         .await
         .unwrap_err();
-    assert!(missing.contains("the asset nope does not exist"), "{missing}");
+    assert!(
+        missing.contains("the asset nope does not exist"),
+        "{missing}"
+    );
     // The chaincode's own output went to the log the CLI names.
     assert!(ledger.join("logs/hello-contract.log").is_file());
     let _ = std::fs::remove_dir_all(&tmp);

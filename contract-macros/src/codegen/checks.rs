@@ -9,7 +9,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::private;
-use crate::model::{Contract, HookKind, Method, Return};
+use crate::model::{Contract, HookKind, Method, Return, option_inner};
 
 /// The hidden function holding the assertions.
 pub fn checks(contract: &Contract) -> TokenStream {
@@ -17,7 +17,7 @@ pub fn checks(contract: &Contract) -> TokenStream {
     let mut assertions = Vec::new();
     for tx in &contract.transactions {
         for param in &tx.method.params {
-            let ty = &param.ty;
+            let ty = param.optional().unwrap_or(&param.ty);
             assertions.push(quote_spanned! {ty.span()=> #p::assert_parameter::<#ty>(); });
         }
         assertions.extend(return_assertions(&tx.method, true));
@@ -43,12 +43,14 @@ fn return_assertions(method: &Method, sent: bool) -> Vec<TokenStream> {
     match &method.ret {
         Return::Unit => Vec::new(),
         Return::Value(ty) if sent => {
+            let ty = option_inner(ty).unwrap_or(ty);
             vec![quote_spanned! {ty.span()=> #p::assert_return::<#ty>(); }]
         }
         Return::Value(_) => Vec::new(),
         Return::Result { ok, err } => {
             let mut out = Vec::new();
             if sent && !matches!(ok, syn::Type::Tuple(t) if t.elems.is_empty()) {
+                let ok = option_inner(ok).unwrap_or(ok);
                 out.push(quote_spanned! {ok.span()=> #p::assert_return::<#ok>(); });
             }
             if let Some(err) = err {

@@ -7,7 +7,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::private;
-use crate::model::{Contract, Hook, HookKind, Method, Return, Transaction};
+use crate::model::{Contract, Hook, HookKind, Method, Return, Transaction, option_inner};
 
 /// The `dispatch` method.
 pub fn dispatch(contract: &Contract) -> TokenStream {
@@ -75,7 +75,7 @@ fn return_error(err: Option<&syn::Type>) -> TokenStream {
     let p = private();
     let span = err.map_or_else(proc_macro2::Span::call_site, |e| e.span());
     quote_spanned! {span=>
-        return ::core::result::Result::Err((&#p::ErrorWrap(__fabric_error)).into_contract_error())
+        return ::core::result::Result::Err((&&#p::ErrorWrap(__fabric_error)).into_contract_error())
     }
 }
 
@@ -96,6 +96,28 @@ fn hook_call(hook: &Hook, args: TokenStream) -> TokenStream {
     }
 }
 
+/// The encoding of a result value held in `__fabric_value` (an `Option<T>`
+/// as `T`, with `None` as an empty payload).
+fn encode(ty: &syn::Type) -> TokenStream {
+    let p = private();
+    match option_inner(ty) {
+        Some(inner) => {
+            let some = quote_spanned! {inner.span()=>
+                (&#p::Codec::<#inner>::new()).encode_return(__fabric_some)?
+            };
+            quote! {
+                match __fabric_value {
+                    ::core::option::Option::Some(__fabric_some) => #some,
+                    ::core::option::Option::None => #p::Bytes::new(),
+                }
+            }
+        }
+        None => {
+            quote_spanned! {ty.span()=> (&#p::Codec::<#ty>::new()).encode_return(__fabric_value)? }
+        }
+    }
+}
+
 /// Calls the method and evaluates to its encoded result (or returns its error).
 fn call_and_encode(method: &Method, args: TokenStream) -> TokenStream {
     let p = private();
@@ -106,14 +128,14 @@ fn call_and_encode(method: &Method, args: TokenStream) -> TokenStream {
             #p::Bytes::new()
         },
         Return::Value(ty) => {
-            let encode = quote_spanned! {ty.span()=> (&#p::Codec::<#ty>::new()).encode_return(__fabric_value)? };
+            let encode = encode(ty);
             quote! {
                 let __fabric_value = #call;
                 #encode
             }
         }
         Return::Result { ok, err } => {
-            let encode = quote_spanned! {ok.span()=> (&#p::Codec::<#ok>::new()).encode_return(__fabric_value)? };
+            let encode = encode(ok);
             let fail = return_error(err.as_ref());
             quote! {
                 match #call {
@@ -125,12 +147,22 @@ fn call_and_encode(method: &Method, args: TokenStream) -> TokenStream {
     }
 }
 
+/// How many arguments a call must have: the parameters up to the last one
+/// that is not an `Option` (trailing `Option`s may be left out).
+pub fn required_arguments(params: &[crate::model::Param]) -> usize {
+    params
+        .iter()
+        .rposition(|p| p.optional().is_none())
+        .map_or(0, |i| i + 1)
+}
+
 /// One `"WireName" => { ... }` arm: arity, every argument decoded, then the call.
 fn arm(tx: &Transaction) -> TokenStream {
     let p = private();
     let wire = &tx.wire_name;
     let params = &tx.method.params;
     let names = params.iter().map(|param| &param.name);
+    let required = required_arguments(params);
     let locals: Vec<_> = (0..params.len())
         .map(|i| format_ident!("__fabric_arg_{}", i))
         .collect();
@@ -142,18 +174,32 @@ fn arm(tx: &Transaction) -> TokenStream {
             let ty = &param.ty;
             let name = &param.name;
             let position = i + 1;
-            let decode = quote_spanned! {ty.span()=>
-                (&#p::Codec::<#ty>::new()).decode_arg(
-                    &__fabric_args[#i],
-                    #p::ArgSite { transaction: #wire, parameter: #name, position: #position },
-                )?
+            let site = quote!(#p::ArgSite { transaction: #wire, parameter: #name, position: #position });
+            let decode = match param.optional() {
+                // Empty, or left out at the end: `None`.
+                Some(inner) => {
+                    let some = quote_spanned! {inner.span()=>
+                        (&#p::Codec::<#inner>::new()).decode_arg(__fabric_raw, #site)?
+                    };
+                    quote! {
+                        match __fabric_args.get(#i) {
+                            ::core::option::Option::Some(__fabric_raw) if !__fabric_raw.is_empty() => {
+                                ::core::option::Option::Some(#some)
+                            }
+                            _ => ::core::option::Option::None,
+                        }
+                    }
+                }
+                None => quote_spanned! {ty.span()=>
+                    (&#p::Codec::<#ty>::new()).decode_arg(&__fabric_args[#i], #site)?
+                },
             };
             quote!(let #local: #ty = #decode;)
         });
     let body = call_and_encode(&tx.method, quote!(#(#locals),*));
     quote! {
         #wire => {
-            #p::check_arity(#wire, __fabric_args, &[#(#names),*])?;
+            #p::check_arity(#wire, __fabric_args, &[#(#names),*], #required)?;
             #(#decodes)*
             #body
         }

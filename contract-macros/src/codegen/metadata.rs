@@ -5,7 +5,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::{private, value_type};
-use crate::model::{Contract, Kind};
+use crate::model::{Contract, Kind, option_inner};
 
 fn some_string(value: Option<String>) -> TokenStream {
     match value {
@@ -82,7 +82,9 @@ pub fn transactions(contract: &Contract) -> TokenStream {
         let parameters = tx.method.params.iter().map(|param| {
             let name = &param.name;
             let description = some_string(param.description.clone());
-            let ty = &param.ty;
+            // An `Option<T>` is described as `T`, and not required.
+            let required = param.optional().is_none();
+            let ty = param.optional().unwrap_or(&param.ty);
             let schema = quote_spanned! {ty.span()=>
                 (&#p::Codec::<#ty>::new()).arg_schema(__fabric_builder)
             };
@@ -90,14 +92,18 @@ pub fn transactions(contract: &Contract) -> TokenStream {
                 #p::ParameterMetadata {
                     name: ::std::string::String::from(#name),
                     description: #description,
+                    required: #required,
                     schema: #schema,
                 }
             }
         });
         let returns = match value_type(&tx.method.ret) {
-            Some(ty) => quote_spanned! {ty.span()=>
-                (&#p::Codec::<#ty>::new()).return_schema(__fabric_builder)
-            },
+            Some(ty) => {
+                let ty = option_inner(ty).unwrap_or(ty);
+                quote_spanned! {ty.span()=>
+                    (&#p::Codec::<#ty>::new()).return_schema(__fabric_builder)
+                }
+            }
             None => quote!(::core::option::Option::None),
         };
         quote! {

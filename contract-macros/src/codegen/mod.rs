@@ -93,7 +93,8 @@ fn generate(contract: &Contract) -> TokenStream {
         const _: () = {
             #[allow(unused_imports)]
             use #p::{
-                ArgViaJson as _, ArgViaText as _, ErrorViaContractError as _, ErrorViaDisplay as _,
+                ArgUnsupported as _, ArgViaJson as _, ArgViaText as _, ErrorUnsupported as _,
+                ErrorViaContractError as _, ErrorViaDisplay as _, RetUnsupported as _,
                 RetViaJson as _, RetViaText as _,
             };
 

@@ -191,7 +191,11 @@ impl GatewayService {
         let creator = &proposal.signature_header.creator;
         self.inner
             .msp
-            .check(creator, &proposal.signed.proposal_bytes, &proposal.signed.signature)
+            .check(
+                creator,
+                &proposal.signed.proposal_bytes,
+                &proposal.signed.signature,
+            )
             .map_err(|e| {
                 tracing::debug!(txid = proposal.txid(), "proposal refused: {}", e.reason());
                 format!("error validating proposal: access denied: channel [{channel}] {e}")
@@ -277,12 +281,14 @@ impl GatewayService {
         let orderer_refusal = |status: &str, info: &str| {
             rpc_error(
                 Code::Aborted,
-                format!("received unsuccessful response from orderer: status={status}, info={info}"),
+                format!(
+                    "received unsuccessful response from orderer: status={status}, info={info}"
+                ),
                 Vec::new(),
             )
         };
-        let (_, channel_header, signature_header) =
-            UnpackedTransaction::headers(envelope).map_err(|e| orderer_refusal("BAD_REQUEST", &e))?;
+        let (_, channel_header, signature_header) = UnpackedTransaction::headers(envelope)
+            .map_err(|e| orderer_refusal("BAD_REQUEST", &e))?;
         let channel = channel_header.channel_id.clone();
         if !self.knows_channel(&channel) {
             return Err(orderer_refusal(
@@ -290,11 +296,11 @@ impl GatewayService {
                 &format!("channel {channel} does not exist"),
             ));
         }
-        if let Err(e) = self
-            .inner
-            .msp
-            .check(&signature_header.creator, &envelope.payload, &envelope.signature)
-        {
+        if let Err(e) = self.inner.msp.check(
+            &signature_header.creator,
+            &envelope.payload,
+            &envelope.signature,
+        ) {
             tracing::debug!(txid = %channel_header.tx_id, "envelope refused: {}", e.reason());
             return Err(orderer_refusal(
                 "FORBIDDEN",
@@ -326,21 +332,30 @@ impl GatewayService {
             tx.writes.values.extend(writes.values);
             tx.writes.metadata.extend(writes.metadata);
         }
-        self.inner
-            .peer
-            .commit(&channel, tx)
-            .map_err(|e| Status::unavailable(format!("no orderers could successfully process transaction: {e}")))
+        self.inner.peer.commit(&channel, tx).map_err(|e| {
+            Status::unavailable(format!(
+                "no orderers could successfully process transaction: {e}"
+            ))
+        })
     }
 
     /// The committer's checks that do not depend on the state: structure,
     /// tx id, endorsement signatures and the endorsement policy. Fills in
     /// the reads, writes and event.
-    fn validate(&self, envelope: &Envelope, channel: &str, tx: &mut BlockTx) -> Result<(), TxValidationCode> {
+    fn validate(
+        &self,
+        envelope: &Envelope,
+        channel: &str,
+        tx: &mut BlockTx,
+    ) -> Result<(), TxValidationCode> {
         let unpacked = UnpackedTransaction::unpack(envelope).map_err(|e| {
             tracing::debug!(txid = %tx.txid, "invalid transaction: {e}");
             TxValidationCode::BadPayload
         })?;
-        let expected = txid_of(&unpacked.signature_header.nonce, &unpacked.signature_header.creator);
+        let expected = txid_of(
+            &unpacked.signature_header.nonce,
+            &unpacked.signature_header.creator,
+        );
         if unpacked.channel_header.tx_id != expected {
             return Err(TxValidationCode::BadProposalTxid);
         }
@@ -368,10 +383,11 @@ impl GatewayService {
         if endorsing_orgs.len() < members / 2 + 1 {
             return Err(TxValidationCode::EndorsementPolicyFailure);
         }
-        let (reads, writes) = decode_public_rwset(channel, &unpacked.action.results).map_err(|e| {
-            tracing::debug!(txid = %tx.txid, "{e}");
-            TxValidationCode::BadRwset
-        })?;
+        let (reads, writes) =
+            decode_public_rwset(channel, &unpacked.action.results).map_err(|e| {
+                tracing::debug!(txid = %tx.txid, "{e}");
+                TxValidationCode::BadRwset
+            })?;
         tx.reads = reads;
         tx.writes = writes;
         tx.event = unpacked.event().map_err(|_| TxValidationCode::BadPayload)?;
@@ -380,7 +396,13 @@ impl GatewayService {
 
     /// Checks a signed request's identity and signature for a channel
     /// (the Readers ACL of CommitStatus and ChaincodeEvents).
-    fn check_reader(&self, channel: &str, identity: &[u8], request: &[u8], signature: &[u8]) -> Result<(), Status> {
+    fn check_reader(
+        &self,
+        channel: &str,
+        identity: &[u8],
+        request: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Status> {
         if !self.knows_channel(channel) {
             return Err(Status::permission_denied(format!(
                 "Failed to get policy manager for channel [{channel}]"
@@ -437,11 +459,15 @@ impl gateway_server::Gateway for GatewayService {
             })),
             Err(refusal) => {
                 let details = vec![Self::detail(endorser, &refusal.message)];
-                let message = if refusal.code == Code::Aborted || refusal.code == Code::Unavailable {
+                let message = if refusal.code == Code::Aborted || refusal.code == Code::Unavailable
+                {
                     // The peer failed, and there is no other peer to retry on.
                     "failed to evaluate transaction, see attached details for more info".to_owned()
                 } else {
-                    format!("evaluate call to endorser returned error: {}", refusal.message)
+                    format!(
+                        "evaluate call to endorser returned error: {}",
+                        refusal.message
+                    )
                 };
                 Err(rpc_error(refusal.code, message, details))
             }
@@ -542,7 +568,10 @@ impl gateway_server::Gateway for GatewayService {
             .collect();
         // Private writes wait for the commit here, as in a peer's transient store.
         let private = split_private(simulated.reads, simulated.writes);
-        if !private.0.keys.is_empty() || !private.1.values.is_empty() || !private.1.metadata.is_empty() {
+        if !private.0.keys.is_empty()
+            || !private.1.values.is_empty()
+            || !private.1.metadata.is_empty()
+        {
             self.inner
                 .transient
                 .lock()
@@ -564,7 +593,9 @@ impl gateway_server::Gateway for GatewayService {
             .prepared_transaction
             .ok_or_else(|| Status::invalid_argument("a prepared transaction is required"))?;
         if envelope.signature.is_empty() {
-            return Err(Status::invalid_argument("prepared transaction must be signed"));
+            return Err(Status::invalid_argument(
+                "prepared transaction must be signed",
+            ));
         }
         let (block, code) = self.order(&envelope)?;
         tracing::debug!(txid = %request.transaction_id, block, code = code.as_str_name(), "committed");
@@ -577,7 +608,9 @@ impl gateway_server::Gateway for GatewayService {
     ) -> Result<Response<CommitStatusResponse>, Status> {
         let signed = request.into_inner();
         if signed.request.is_empty() {
-            return Err(Status::invalid_argument("a commit status request is required"));
+            return Err(Status::invalid_argument(
+                "a commit status request is required",
+            ));
         }
         let request = CommitStatusRequest::decode(signed.request.clone())
             .map_err(|e| Status::invalid_argument(format!("invalid status request: {e}")))?;
@@ -588,9 +621,16 @@ impl gateway_server::Gateway for GatewayService {
             return Err(Status::invalid_argument("no channel ID provided"));
         }
         if request.transaction_id.is_empty() {
-            return Err(Status::invalid_argument("transaction ID should not be empty"));
+            return Err(Status::invalid_argument(
+                "transaction ID should not be empty",
+            ));
         }
-        self.check_reader(&request.channel_id, &request.identity, &signed.request, &signed.signature)?;
+        self.check_reader(
+            &request.channel_id,
+            &request.identity,
+            &signed.request,
+            &signed.signature,
+        )?;
         // Blocks until the transaction is committed (the client's deadline
         // ends the wait by cancelling the call).
         let mut commits = self.inner.peer.commits();
@@ -621,12 +661,20 @@ impl gateway_server::Gateway for GatewayService {
     ) -> Result<Response<Self::ChaincodeEventsStream>, Status> {
         let signed = request.into_inner();
         if signed.request.is_empty() {
-            return Err(Status::invalid_argument("a chaincode events request is required"));
+            return Err(Status::invalid_argument(
+                "a chaincode events request is required",
+            ));
         }
-        let request = ChaincodeEventsRequest::decode(signed.request.clone())
-            .map_err(|e| Status::invalid_argument(format!("invalid chaincode events request: {e}")))?;
+        let request = ChaincodeEventsRequest::decode(signed.request.clone()).map_err(|e| {
+            Status::invalid_argument(format!("invalid chaincode events request: {e}"))
+        })?;
         let channel = request.channel_id.clone();
-        self.check_reader(&channel, &request.identity, &signed.request, &signed.signature)?;
+        self.check_reader(
+            &channel,
+            &request.identity,
+            &signed.request,
+            &signed.signature,
+        )?;
         let ledger_error = |e: crate::PeerError| Status::aborted(e.to_string());
         let ledger = self.inner.peer.ledger();
         let checkpoint = if request.after_transaction_id.is_empty() {
@@ -733,9 +781,9 @@ impl GatewayListener {
         tls: Option<(Vec<u8>, Vec<u8>)>,
     ) -> crate::Result<Self> {
         use tonic::transport::{Identity, Server, ServerTlsConfig};
-        let listener = tokio::net::TcpListener::bind(address).await.map_err(|e| {
-            crate::PeerError::Transport(format!("cannot listen on {address}: {e}"))
-        })?;
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .map_err(|e| crate::PeerError::Transport(format!("cannot listen on {address}: {e}")))?;
         let local_addr = listener
             .local_addr()
             .map_err(|e| crate::PeerError::Transport(e.to_string()))?;

@@ -9,8 +9,8 @@ use fabric_chaincode_shim::proto::common::{
     ChannelHeader, Envelope, Header, HeaderType, Payload, SignatureHeader,
 };
 use fabric_chaincode_shim::proto::kvrwset::{
-    HashedRwSet, KvMetadataEntry, KvMetadataWrite, KvRead, KvReadHash, KvrwSet, KvWrite,
-    KvWriteHash, QueryReads, RangeQueryInfo, Version as KvVersion, range_query_info,
+    HashedRwSet, KvMetadataEntry, KvMetadataWrite, KvRead, KvReadHash, KvWrite, KvWriteHash,
+    KvrwSet, QueryReads, RangeQueryInfo, Version as KvVersion, range_query_info,
 };
 use fabric_chaincode_shim::proto::protos::{
     ChaincodeAction, ChaincodeActionPayload, ChaincodeEndorsedAction, ChaincodeEvent,
@@ -78,7 +78,9 @@ impl UnpackedProposal {
             .chaincode_id
             .ok_or_else(|| format!("no chaincode id is provided, channel id [{channel}]"))?;
         if id.name.is_empty() {
-            return Err(format!("no chaincode name is provided, channel id [{channel}]"));
+            return Err(format!(
+                "no chaincode name is provided, channel id [{channel}]"
+            ));
         }
         let input = spec.input.unwrap_or_default();
         Ok(UnpackedProposal {
@@ -112,7 +114,9 @@ impl UnpackedProposal {
     /// Fabric's `core/endorser/msgvalidation.go`), before the creator's.
     pub fn validate_structure(&self) -> Result<(), String> {
         let ch = &self.channel_header;
-        if ch.r#type != HeaderType::EndorserTransaction as i32 && ch.r#type != HeaderType::Config as i32 {
+        if ch.r#type != HeaderType::EndorserTransaction as i32
+            && ch.r#type != HeaderType::Config as i32
+        {
             let name = HeaderType::try_from(ch.r#type)
                 .map(|t| t.as_str_name().to_owned())
                 .unwrap_or_else(|_| ch.r#type.to_string());
@@ -176,7 +180,10 @@ impl UnpackedProposal {
 
 /// Lower-case hex SHA-256 of nonce and creator: a transaction id.
 pub fn txid_of(nonce: &[u8], creator: &[u8]) -> String {
-    hex(&Sha256::new().chain_update(nonce).chain_update(creator).finalize())
+    hex(&Sha256::new()
+        .chain_update(nonce)
+        .chain_update(creator)
+        .finalize())
 }
 
 fn version(v: Option<Version>) -> Option<KvVersion> {
@@ -264,7 +271,11 @@ pub fn encode_rwset(reads: &ReadSet, writes: &WriteSet) -> Bytes {
                 .push(KvWriteHash {
                     key_hash: hash(key.as_bytes()),
                     is_delete,
-                    value_hash: if is_delete { Bytes::new() } else { hash(&value) },
+                    value_hash: if is_delete {
+                        Bytes::new()
+                    } else {
+                        hash(&value)
+                    },
                     is_purge: matches!(write, Write::Purge),
                 });
         }
@@ -320,7 +331,8 @@ pub fn decode_public_rwset(channel: &str, results: &[u8]) -> Result<(ReadSet, Wr
     let mut writes = WriteSet::default();
     for ns in set.ns_rwset {
         let space = Space::public(channel, &ns.namespace);
-        let kv = KvrwSet::decode(ns.rwset).map_err(|e| format!("bad read-write set of {}: {e}", ns.namespace))?;
+        let kv = KvrwSet::decode(ns.rwset)
+            .map_err(|e| format!("bad read-write set of {}: {e}", ns.namespace))?;
         for read in kv.reads {
             reads
                 .keys
@@ -441,8 +453,11 @@ pub struct UnpackedTransaction {
 
 impl UnpackedTransaction {
     /// Unpacks the headers of an envelope (what the orderer checks).
-    pub fn headers(envelope: &Envelope) -> Result<(Payload, ChannelHeader, SignatureHeader), String> {
-        let payload = Payload::decode(envelope.payload.clone()).map_err(|e| format!("bad payload: {e}"))?;
+    pub fn headers(
+        envelope: &Envelope,
+    ) -> Result<(Payload, ChannelHeader, SignatureHeader), String> {
+        let payload =
+            Payload::decode(envelope.payload.clone()).map_err(|e| format!("bad payload: {e}"))?;
         let header = payload.header.clone().ok_or("missing header")?;
         let channel_header = ChannelHeader::decode(header.channel_header)
             .map_err(|e| format!("bad channel header: {e}"))?;
@@ -454,7 +469,8 @@ impl UnpackedTransaction {
     /// Unpacks an endorser transaction envelope.
     pub fn unpack(envelope: &Envelope) -> Result<Self, String> {
         let (payload, channel_header, signature_header) = Self::headers(envelope)?;
-        let transaction = Transaction::decode(payload.data).map_err(|e| format!("bad transaction: {e}"))?;
+        let transaction =
+            Transaction::decode(payload.data).map_err(|e| format!("bad transaction: {e}"))?;
         let [action] = transaction.actions.as_slice() else {
             return Err(format!(
                 "a transaction must have one action, this one has {}",
@@ -464,8 +480,9 @@ impl UnpackedTransaction {
         let action_payload = ChaincodeActionPayload::decode(action.payload.clone())
             .map_err(|e| format!("bad action payload: {e}"))?;
         let endorsed = action_payload.action.ok_or("missing endorsed action")?;
-        let response_payload = ProposalResponsePayload::decode(endorsed.proposal_response_payload.clone())
-            .map_err(|e| format!("bad proposal response payload: {e}"))?;
+        let response_payload =
+            ProposalResponsePayload::decode(endorsed.proposal_response_payload.clone())
+                .map_err(|e| format!("bad proposal response payload: {e}"))?;
         let chaincode_action = ChaincodeAction::decode(response_payload.extension)
             .map_err(|e| format!("bad chaincode action: {e}"))?;
         Ok(UnpackedTransaction {

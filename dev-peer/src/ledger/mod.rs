@@ -176,7 +176,11 @@ pub struct BlockTx {
 
 impl BlockTx {
     /// A transaction with no read checks (a direct commit).
-    pub fn unchecked(txid: &str, timestamp: Option<prost_types::Timestamp>, writes: WriteSet) -> Self {
+    pub fn unchecked(
+        txid: &str,
+        timestamp: Option<prost_types::Timestamp>,
+        writes: WriteSet,
+    ) -> Self {
         BlockTx {
             txid: txid.to_owned(),
             timestamp,
@@ -361,7 +365,12 @@ impl Ledger {
             .values
             .keys()
             .map(|(space, _)| space.channel.clone())
-            .chain(writes.metadata.keys().map(|(space, _)| space.channel.clone()))
+            .chain(
+                writes
+                    .metadata
+                    .keys()
+                    .map(|(space, _)| space.channel.clone()),
+            )
             .next()
             .unwrap_or_default();
         self.commit_block(
@@ -430,11 +439,22 @@ impl Ledger {
 
     /// The chaincode events of valid transactions of `channel` in blocks
     /// `from_block..=to_block`, in commit order.
-    pub fn events(&self, channel: &str, from_block: u64, to_block: u64) -> Result<Vec<StoredEvent>> {
+    pub fn events(
+        &self,
+        channel: &str,
+        from_block: u64,
+        to_block: u64,
+    ) -> Result<Vec<StoredEvent>> {
         if from_block > to_block {
             return Ok(Vec::new());
         }
-        let lo = event_key(channel, Version { block: from_block, tx: 0 });
+        let lo = event_key(
+            channel,
+            Version {
+                block: from_block,
+                tx: 0,
+            },
+        );
         let hi = match to_block.checked_add(1) {
             Some(next) => event_key(channel, Version { block: next, tx: 0 }),
             None => {
@@ -482,8 +502,8 @@ impl Ledger {
                 block: number,
                 tx: position as u64,
             };
-            let seen_before = !ordered.insert(tx.txid.clone())
-                || self.transaction(channel, &tx.txid)?.is_some();
+            let seen_before =
+                !ordered.insert(tx.txid.clone()) || self.transaction(channel, &tx.txid)?.is_some();
             let code = if tx.code != TxValidationCode::Valid {
                 tx.code
             } else if seen_before {
@@ -557,8 +577,7 @@ impl Ledger {
             }
         }
         for range in &reads.ranges {
-            let mut now =
-                self.versions_in_range(&range.space, &range.start, &range.end)?;
+            let mut now = self.versions_in_range(&range.space, &range.start, &range.end)?;
             for ((space, key), version) in overlay {
                 let inside = *space == range.space
                     && key.as_str() >= range.start.as_str()
