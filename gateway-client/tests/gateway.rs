@@ -123,7 +123,10 @@ async fn submit_endorses_signs_submits_and_waits_for_the_commit() {
     mock.assert_no_violations();
     let record = mock.record();
     let transaction_id = &record.endorsements[0].transaction_id;
-    assert_eq!(record.submitted, [transaction_id.clone()]);
+    assert_eq!(
+        record.submitted.as_slice(),
+        std::slice::from_ref(transaction_id)
+    );
     let commit = &record.commit_requests[0];
     assert_eq!(&commit.transaction_id, transaction_id);
     assert_eq!(commit.channel_id, "mychannel");
