@@ -147,16 +147,95 @@ impl ChaincodeEventsBuilder {
         }
     }
 
+    /// The request, to sign offline ([`EventsRequest::digest`]) or to stream.
+    pub fn build(self) -> EventsRequest {
+        let request = self.request().encode_to_vec().into();
+        EventsRequest {
+            gateway: self.gateway,
+            request,
+            signature: None,
+            timeout: self.timeout,
+        }
+    }
+
     /// Signs the request and opens the stream.
     ///
     /// # Errors
     /// [`Error::ChaincodeEvents`] with the gRPC code and details, or
     /// [`Error::Sign`].
     pub async fn stream(self) -> Result<ChaincodeEventStream, Error> {
-        let request_bytes = self.request().encode_to_vec();
-        let signature = self.gateway.sign(&request_bytes).await?;
+        self.build().stream().await
+    }
+}
+
+/// A chaincode events request, built and ready to be signed or streamed.
+pub struct EventsRequest {
+    gateway: Arc<GatewayInner>,
+    request: Bytes,
+    signature: Option<Bytes>,
+    timeout: Option<Duration>,
+}
+
+impl fmt::Debug for EventsRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventsRequest")
+            .field("signed", &self.signature.is_some())
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EventsRequest {
+    pub(crate) fn from_bytes(
+        gateway: Arc<GatewayInner>,
+        bytes: &[u8],
+        signature: Option<Bytes>,
+    ) -> Result<Self, Error> {
+        let invalid = |m: String| Error::InvalidArgument(format!("events request bytes: {m}"));
+        let signed = SignedChaincodeEventsRequest::decode(bytes)
+            .map_err(|e| invalid(format!("not a SignedChaincodeEventsRequest: {e}")))?;
+        ChaincodeEventsRequest::decode(signed.request.clone())
+            .map_err(|e| invalid(format!("not a ChaincodeEventsRequest: {e}")))?;
+        let timeout = gateway.timeouts.chaincode_events;
+        Ok(Self {
+            gateway,
+            request: signed.request,
+            signature: signature
+                .or_else(|| (!signed.signature.is_empty()).then_some(signed.signature)),
+            timeout,
+        })
+    }
+
+    /// The request as a `gateway.SignedChaincodeEventsRequest`, to hand to
+    /// an offline signer and back to
+    /// [`Gateway::new_signed_chaincode_events_request`](crate::Gateway::new_signed_chaincode_events_request).
+    #[must_use]
+    pub fn bytes(&self) -> Vec<u8> {
+        SignedChaincodeEventsRequest {
+            request: self.request.clone(),
+            signature: self.signature.clone().unwrap_or_default(),
+        }
+        .encode_to_vec()
+    }
+
+    /// What an offline signer signs: the gateway's hash of the request.
+    #[must_use]
+    pub fn digest(&self) -> Vec<u8> {
+        self.gateway.hash.digest(&self.request)
+    }
+
+    /// Signs the request (unless signed offline) and opens the stream.
+    ///
+    /// # Errors
+    /// [`Error::ChaincodeEvents`] with the gRPC code and details, or
+    /// [`Error::Sign`].
+    pub async fn stream(&self) -> Result<ChaincodeEventStream, Error> {
+        let signature = match &self.signature {
+            Some(signature) => signature.clone(),
+            None => self.gateway.sign(&self.request).await?,
+        };
         let signed = SignedChaincodeEventsRequest {
-            request: request_bytes.into(),
+            request: self.request.clone(),
             signature,
         };
         let deadline = self.timeout.map(|t| (Instant::now() + t, t));

@@ -11,6 +11,7 @@ use tonic::Code;
 use tonic::transport::Channel;
 
 use crate::error::{Error, GatewayError, SignError};
+use crate::events::EventsRequest;
 use crate::identity::Identity;
 use crate::network::Network;
 use crate::proposal::Proposal;
@@ -199,6 +200,19 @@ impl Gateway {
         signature: impl Into<Bytes>,
     ) -> Result<Commit, Error> {
         Commit::from_bytes(Arc::clone(&self.inner), bytes, Some(signature.into()))
+    }
+
+    /// Re-creates a chaincode events request from [`EventsRequest::bytes`]
+    /// and a signature made offline over [`EventsRequest::digest`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] if the bytes are not a chaincode events request.
+    pub fn new_signed_chaincode_events_request(
+        &self,
+        bytes: &[u8],
+        signature: impl Into<Bytes>,
+    ) -> Result<EventsRequest, Error> {
+        EventsRequest::from_bytes(Arc::clone(&self.inner), bytes, Some(signature.into()))
     }
 }
 

@@ -34,7 +34,7 @@ pub use error::{
     CommitError, CommitStatusError, EndorseError, Error, ErrorDetail, GatewayError, IdentityError,
     SignError, SubmitError, TransportError, code_name, validation_code_name,
 };
-pub use events::{ChaincodeEvent, ChaincodeEventStream, ChaincodeEventsBuilder};
+pub use events::{ChaincodeEvent, ChaincodeEventStream, ChaincodeEventsBuilder, EventsRequest};
 pub use gateway::{Gateway, GatewayBuilder};
 pub use identity::Identity;
 pub use network::Network;

@@ -70,8 +70,21 @@ async fn a_transaction_can_be_signed_offline_step_by_step() {
     assert!(status.successful);
     assert_eq!(status.transaction_id, proposal.transaction_id());
 
+    let unsigned = gateway
+        .network("mychannel")
+        .chaincode_events("basic")
+        .start_block(5)
+        .build();
+    assert!(matches!(unsigned.stream().await, Err(Error::Sign(_))));
+    let signature = offline_signer.sign_digest(&unsigned.digest()).unwrap();
+    let events = gateway
+        .new_signed_chaincode_events_request(&unsigned.bytes(), signature)
+        .unwrap();
+    events.stream().await.unwrap();
+
     mock.assert_no_violations();
-    assert_eq!(mock.record().signatures_verified, 3);
+    assert_eq!(mock.record().signatures_verified, 4);
+    assert_eq!(mock.record().events_requests[0].chaincode_id, "basic");
 
     for bytes in [&b"\xff\xff"[..], b""] {
         assert!(matches!(
@@ -83,6 +96,14 @@ async fn a_transaction_can_be_signed_offline_step_by_step() {
             Err(Error::InvalidArgument(_))
         ));
     }
+    assert!(matches!(
+        gateway.new_signed_commit(b"\xff", vec![1]),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        gateway.new_signed_chaincode_events_request(b"\xff", vec![1]),
+        Err(Error::InvalidArgument(_))
+    ));
 }
 
 #[tokio::test]
