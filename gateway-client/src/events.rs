@@ -252,11 +252,10 @@ impl EventsRequest {
             .map_err(|status| Error::ChaincodeEvents(GatewayError::from_status(status)))?
             .into_inner();
         Ok(ChaincodeEventStream {
-            inner,
+            inner: Some(inner),
             pending: VecDeque::new(),
             deadline: deadline
                 .map(|(at, timeout)| (Box::pin(tokio::time::sleep_until(at)), timeout)),
-            finished: false,
         })
     }
 }
@@ -266,17 +265,17 @@ impl EventsRequest {
 ///
 /// After an error the stream ends; reconnect with a checkpoint to resume.
 pub struct ChaincodeEventStream {
-    inner: tonic::Streaming<ChaincodeEventsResponse>,
+    /// `None` once the stream has ended (dropping it cancels the call).
+    inner: Option<tonic::Streaming<ChaincodeEventsResponse>>,
     pending: VecDeque<ChaincodeEvent>,
     deadline: Option<(Pin<Box<Sleep>>, Duration)>,
-    finished: bool,
 }
 
 impl fmt::Debug for ChaincodeEventStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChaincodeEventStream")
             .field("pending", &self.pending.len())
-            .field("finished", &self.finished)
+            .field("finished", &self.inner.is_none())
             .finish_non_exhaustive()
     }
 }
@@ -302,18 +301,19 @@ impl Stream for ChaincodeEventStream {
             if let Some(event) = this.pending.pop_front() {
                 return Poll::Ready(Some(Ok(event)));
             }
-            if this.finished {
+            let Some(inner) = &mut this.inner else {
                 return Poll::Ready(None);
-            }
+            };
             if let Some((sleep, timeout)) = &mut this.deadline
                 && sleep.as_mut().poll(cx).is_ready()
             {
-                this.finished = true;
+                let timeout = *timeout;
+                this.inner = None;
                 return Poll::Ready(Some(Err(Error::ChaincodeEvents(deadline_exceeded(
-                    *timeout,
+                    timeout,
                 )))));
             }
-            match Pin::new(&mut this.inner).poll_next(cx) {
+            match Pin::new(inner).poll_next(cx) {
                 Poll::Ready(Some(Ok(response))) => {
                     let block_number = response.block_number;
                     this.pending
@@ -326,7 +326,7 @@ impl Stream for ChaincodeEventStream {
                         }));
                 }
                 Poll::Ready(Some(Err(status))) => {
-                    this.finished = true;
+                    this.inner = None;
                     let error = match &this.deadline {
                         // The server may notice the deadline first.
                         Some((sleep, timeout))
@@ -340,7 +340,7 @@ impl Stream for ChaincodeEventStream {
                     return Poll::Ready(Some(Err(Error::ChaincodeEvents(error))));
                 }
                 Poll::Ready(None) => {
-                    this.finished = true;
+                    this.inner = None;
                     return Poll::Ready(None);
                 }
                 Poll::Pending => return Poll::Pending,

@@ -59,7 +59,9 @@ fn ledger_events(request: &ChaincodeEventsRequest) -> Vec<ChaincodeEventsRespons
 
 fn ledger_script() -> Script {
     Script {
-        chaincode_events: Box::new(|request| Ok(ledger_events(request))),
+        chaincode_events: Box::new(|request| {
+            Ok(ledger_events(request).into_iter().map(Ok).collect())
+        }),
         ..Script::default()
     }
 }
@@ -223,14 +225,23 @@ async fn a_file_checkpoint_survives_a_restart() {
 #[tokio::test]
 async fn event_errors_and_deadlines_end_the_stream() {
     let mock = common::start(Script {
-        chaincode_events: Box::new(|request| {
-            if request.chaincode_id == "forbidden" {
-                Err(tonic::Status::permission_denied(
-                    "Failed to get policy manager for channel [mychannel]",
-                ))
-            } else {
-                Ok(Vec::new())
-            }
+        chaincode_events: Box::new(|request| match request.chaincode_id.as_str() {
+            "forbidden" => Err(tonic::Status::permission_denied(
+                "Failed to get policy manager for channel [mychannel]",
+            )),
+            "failing" => Ok(vec![
+                Ok(ChaincodeEventsResponse {
+                    events: vec![ChaincodeEventProto {
+                        chaincode_id: "failing".into(),
+                        tx_id: "txA".into(),
+                        event_name: "E".into(),
+                        payload: Bytes::new(),
+                    }],
+                    block_number: 4,
+                }),
+                Err(tonic::Status::aborted("failed to read block 5")),
+            ]),
+            _ => Ok(Vec::new()),
         }),
         ..Script::default()
     })
@@ -249,6 +260,16 @@ async fn event_errors_and_deadlines_end_the_stream() {
         error.to_string(),
         "chaincode events failed: 7 PERMISSION_DENIED: Failed to get policy manager for channel [mychannel]"
     );
+
+    // An error mid-stream comes after the events before it, and ends the stream.
+    let mut stream = network.chaincode_events("failing").stream().await.unwrap();
+    assert_eq!(take(&mut stream, 1).await[0].block_number, 4);
+    let error = stream.next().await.unwrap().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "chaincode events failed: 10 ABORTED: failed to read block 5"
+    );
+    assert!(stream.next().await.is_none());
 
     let mut stream = network
         .chaincode_events("quiet")

@@ -59,6 +59,9 @@ pub enum CommitReply {
     Never,
 }
 
+/// One item of a chaincode events stream.
+pub type EventReply = Result<ChaincodeEventsResponse, Status>;
+
 type Handler<A, R> = Box<dyn Fn(&A) -> R + Send + Sync>;
 
 /// The mock's scripted answers.
@@ -67,8 +70,8 @@ pub struct Script {
     pub endorse: Handler<Invocation, Result<EndorseReply, Status>>,
     pub submit: Handler<String, Result<(), Status>>,
     pub commit_status: Handler<String, CommitReply>,
-    pub chaincode_events:
-        Handler<ChaincodeEventsRequest, Result<Vec<ChaincodeEventsResponse>, Status>>,
+    /// Responses (or a mid-stream error) sent before the stream idles.
+    pub chaincode_events: Handler<ChaincodeEventsRequest, Result<Vec<EventReply>, Status>>,
 }
 
 impl Default for Script {
@@ -668,8 +671,7 @@ impl Gateway for MockGateway {
             .push(inner.clone());
         let responses = (self.script.chaincode_events)(&inner)?;
         // Like the real Gateway, the stream stays open after what it has.
-        let stream = tokio_stream::iter(responses.into_iter().map(Ok))
-            .chain(futures_util::stream::pending());
+        let stream = tokio_stream::iter(responses).chain(futures_util::stream::pending());
         Ok(tonic::Response::new(Box::pin(stream)))
     }
 }
