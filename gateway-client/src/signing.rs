@@ -106,7 +106,9 @@ pub enum HashAlgorithm {
     Sha256,
     /// SHA-384.
     Sha384,
-    /// No hashing: the signer receives the whole message (Ed25519 signers).
+    /// No hashing: the signer receives the whole message (Ed25519 signers,
+    /// or signers that hash themselves). Not for [`EcdsaSigner`], which
+    /// signs a digest.
     None,
 }
 
