@@ -476,18 +476,8 @@ pub fn validation_code_name(code: i32) -> &'static str {
 /// The `type_url` of a `gateway.ErrorDetail` packed in an `Any`.
 pub(crate) const ERROR_DETAIL_TYPE_URL: &str = "type.googleapis.com/gateway.ErrorDetail";
 
-/// `google.rpc.Status`, the message in the `grpc-status-details-bin`
-/// trailer. Defined here (two fields are read) rather than pulling in
-/// `tonic-types`, whose typed details cover only Google's standard ones.
-#[derive(Clone, PartialEq, prost::Message)]
-struct RpcStatus {
-    #[prost(int32, tag = "1")]
-    code: i32,
-    #[prost(string, tag = "2")]
-    message: String,
-    #[prost(message, repeated, tag = "3")]
-    details: Vec<prost_types::Any>,
-}
+/// `google.rpc.Status`, the message in the `grpc-status-details-bin` trailer.
+use fabric_protos::google::rpc::Status as RpcStatus;
 
 /// Decodes the `gateway.ErrorDetail`s of a `google.rpc.Status`; anything
 /// else, or bytes that do not decode, give no detail.
