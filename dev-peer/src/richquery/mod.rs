@@ -150,14 +150,16 @@
 
 mod bookmark;
 mod collate;
+mod pcre;
 mod selector;
+mod stored;
 
 use std::cmp::Ordering;
 
 use serde_json::{Map, Value};
 
 use self::bookmark::Position;
-use self::collate::collate;
+use self::collate::{collate, raw_cmp};
 use self::selector::{Lookup, Node};
 
 /// Top-level query members that CouchDB accepts and this engine ignores.
@@ -271,14 +273,16 @@ pub struct RichQuery {
     bookmark: Option<String>,
 }
 
-/// Pagination request for [`RichQuery::execute`].
+/// What a Fabric peer sets on one CouchDB request, for [`RichQuery::execute`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Page {
-    /// Maximum number of results to return; `0` means no paging (all results).
+    /// The request's `limit`. When non-zero it replaces the query's own
+    /// `limit`, as a Fabric peer does; `0` keeps the query's `limit` (none:
+    /// unlimited).
     pub page_size: u32,
-    /// Bookmark returned by the previous page, or empty to start from the
+    /// Bookmark returned by the previous request, or empty to start from the
     /// beginning. When non-empty it takes precedence over the query's own
-    /// `bookmark` member.
+    /// `bookmark` member (as in Fabric's `applyAdditionalQueryOptions`).
     pub bookmark: String,
 }
 
@@ -289,9 +293,14 @@ pub struct QueryPage {
     /// bytes, or compact JSON projections when the query has `fields`.
     pub results: Vec<(String, Vec<u8>)>,
     /// Bookmark to pass in [`Page::bookmark`] to get the next page: the position
-    /// of the last result, or the bookmark given when the page is empty.
+    /// of the last match the request went through, else the bookmark it was
+    /// given, else [`NO_BOOKMARK`].
     pub bookmark: String,
 }
+
+/// The bookmark CouchDB returns when a request saw no document and was given
+/// no bookmark (the Erlang atom `nil`, `mango_json_bookmark:create/1`).
+pub const NO_BOOKMARK: &str = "nil";
 
 /// A matching document during execution.
 struct Hit<'a> {
@@ -309,6 +318,18 @@ impl RichQuery {
     /// sort, fields), so [`matches`](Self::matches) cannot fail and
     /// [`execute`](Self::execute) only fails on a bad bookmark.
     pub fn parse(text: &str) -> Result<RichQuery, QueryError> {
+        Self::parse_with(text, true)
+    }
+
+    /// Parses query text as a Fabric peer forwards it to CouchDB: the peer sets
+    /// `limit` itself on every request (`statecouchdb.go`,
+    /// `applyAdditionalQueryOptions`: "This will override any limit passed in
+    /// the query"), so the query's own `limit` is ignored, whatever its value.
+    pub fn parse_fabric(text: &str) -> Result<RichQuery, QueryError> {
+        Self::parse_with(text, false)
+    }
+
+    fn parse_with(text: &str, keep_limit: bool) -> Result<RichQuery, QueryError> {
         let value: Value =
             serde_json::from_str(text).map_err(|e| QueryError::InvalidJson(e.to_string()))?;
         let Value::Object(members) = value else {
@@ -330,7 +351,8 @@ impl RichQuery {
                     has_selector = true;
                 }
                 "sort" => query.sort = parse_sort(value)?,
-                "limit" => query.limit = Some(parse_count("limit", value)?),
+                "limit" if keep_limit => query.limit = Some(parse_count("limit", value)?),
+                "limit" => {}
                 "skip" => query.skip = parse_count("skip", value)?,
                 "fields" => query.fields = Some(parse_fields(value)?),
                 "bookmark" => match value {
@@ -347,27 +369,36 @@ impl RichQuery {
         Ok(query)
     }
 
-    /// Whether the document stored under `key` matches the selector.
-    ///
-    /// `doc` is the stored value parsed as JSON; values that are not JSON
-    /// objects never match. `key` is visible to the selector as `_id`.
-    pub fn matches(&self, key: &str, doc: &Value) -> bool {
-        doc.is_object()
-            && selector::eval(
-                &self.selector,
-                doc,
-                Some(&Value::String(key.to_owned())),
-                false,
-            )
+    /// Whether the value stored under `key` matches the selector, as CouchDB
+    /// sees it behind a Fabric peer: a JSON object is a document with its
+    /// fields (numbers through Go's `float64`), anything else a document with
+    /// only `_id` (see the [module documentation](crate::richquery)). `key` is
+    /// visible to the selector as `_id`.
+    pub fn matches(&self, key: &str, value: &[u8]) -> bool {
+        self.matches_fields(key, &stored::couch_fields(value))
+    }
+
+    fn matches_fields(&self, key: &str, doc: &Value) -> bool {
+        selector::eval(
+            &self.selector,
+            doc,
+            Some(&Value::String(key.to_owned())),
+            false,
+        )
     }
 
     /// Runs the query over `(key, value bytes)` pairs, normally a snapshot of a
-    /// namespace in ascending key order (other orders are sorted first).
+    /// namespace in ascending key order (other orders are sorted first), as one
+    /// CouchDB `_find` request.
     ///
-    /// Values that are not JSON objects are skipped. Matching documents are
-    /// ordered (by `sort`, else by key), cut by `skip`/`limit`, and the page
-    /// after the bookmark (from `page`, else from the query) is returned, at
-    /// most `page.page_size` results when that is non-zero.
+    /// Matching documents are ordered (by `sort`, else by key); the request
+    /// starts after the bookmark (from `page`, else from the query), skips
+    /// `skip` matches, and returns at most `limit` results, where the limit is
+    /// `page.page_size` when that is non-zero (Fabric replaces the query's
+    /// `limit` on every request) and the query's `limit` otherwise (none:
+    /// unlimited). The returned bookmark is the position of the last match the
+    /// request went through (skipped ones included), else the bookmark it was
+    /// given, else [`NO_BOOKMARK`].
     ///
     /// # Errors
     ///
@@ -387,13 +418,15 @@ impl RichQuery {
         } else {
             Some(bookmark::decode(&given_bookmark, self.sort.fields.len())?)
         };
+        let limit = match page.page_size {
+            0 => self.limit.unwrap_or(usize::MAX),
+            size => usize::try_from(size).unwrap_or(usize::MAX),
+        };
 
         let mut hits = Vec::new();
         for (key, bytes) in docs {
-            let Ok(doc) = serde_json::from_slice::<Value>(bytes) else {
-                continue;
-            };
-            if !self.matches(key, &doc) {
+            let doc = stored::couch_fields(bytes);
+            if !self.matches_fields(key, &doc) {
                 continue;
             }
             let Some(sort) = self.sort_values(key, &doc) else {
@@ -409,28 +442,35 @@ impl RichQuery {
         // Already sorted in the common unsorted case; the sort is then linear.
         hits.sort_by(|a, b| self.order(&a.sort, a.key, &b.sort, b.key));
 
-        let start = self.skip.min(hits.len());
-        let end = self.limit.map_or(hits.len(), |limit| {
-            start.saturating_add(limit).min(hits.len())
-        });
-        let window = &hits[start..end];
         let from = resume.as_ref().map_or(0, |pos| {
-            window.partition_point(|h| {
+            hits.partition_point(|h| {
                 self.order(&h.sort, h.key, &pos.sort, &pos.key) != Ordering::Greater
             })
         });
-        let rest = &window[from..];
-        let count = match page.page_size {
-            0 => rest.len(),
-            size => rest.len().min(usize::try_from(size).unwrap_or(usize::MAX)),
-        };
-        let selected = &rest[..count];
+        // As `mango_cursor_view:handle_message/2` and `handle_doc/2`: while the
+        // limit is not reached, each match moves the bookmark, then is skipped
+        // or returned.
+        let mut skip = self.skip;
+        let mut last = None;
+        let mut selected = Vec::new();
+        for hit in &hits[from..] {
+            if selected.len() >= limit {
+                break;
+            }
+            last = Some(hit);
+            if skip > 0 {
+                skip -= 1;
+            } else {
+                selected.push(hit);
+            }
+        }
 
-        let bookmark = match selected.last() {
+        let bookmark = match last {
             Some(last) => bookmark::encode(&Position {
                 sort: last.sort.clone(),
                 key: last.key.to_owned(),
             }),
+            None if given_bookmark.is_empty() => NO_BOOKMARK.to_owned(),
             None => given_bookmark,
         };
         let results = selected
@@ -456,12 +496,20 @@ impl RichQuery {
             .collect()
     }
 
-    /// Query order: sort values by collation, then key; all reversed for `desc`.
+    /// Query order: sort values by collation (`_id` in raw order, as its
+    /// `_all_docs` index), then key; all reversed for `desc`.
     fn order(&self, a_sort: &[Value], a_key: &str, b_sort: &[Value], b_key: &str) -> Ordering {
         let ord = a_sort
             .iter()
             .zip(b_sort)
-            .map(|(a, b)| collate(a, b))
+            .zip(&self.sort.fields)
+            .map(|((a, b), path)| {
+                if path.len() == 1 && path[0] == "_id" {
+                    raw_cmp(a, b)
+                } else {
+                    collate(a, b)
+                }
+            })
             .find(|o| *o != Ordering::Equal)
             .unwrap_or(Ordering::Equal)
             .then_with(|| a_key.cmp(b_key));
@@ -486,7 +534,26 @@ impl RichQuery {
                 insert_path(&mut out, path, v.clone());
             }
         }
-        serde_json::to_vec(&out).expect("JSON values always serialize")
+        serde_json::to_vec(&sorted_keys(out)).unwrap_or_default()
+    }
+}
+
+/// `value` with every object's members in key order, as Go encodes the maps
+/// a Fabric peer decodes CouchDB's results into.
+fn sorted_keys(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut members: Vec<(String, Value)> = map.into_iter().collect();
+            members.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(
+                members
+                    .into_iter()
+                    .map(|(k, v)| (k, sorted_keys(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted_keys).collect()),
+        other => other,
     }
 }
 
@@ -508,7 +575,7 @@ fn insert_path(target: &mut Value, path: &[String], value: Value) {
             }
         }
         Value::Array(items) => {
-            if let Some(slot) = first.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+            if let Some(slot) = selector::array_index(first).and_then(|i| items.get_mut(i)) {
                 if rest.is_empty() {
                     *slot = value;
                 } else {
