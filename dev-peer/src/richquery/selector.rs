@@ -25,7 +25,7 @@ use super::pcre;
 use std::cmp::Ordering;
 
 /// Top-level document members that Fabric keeps for itself and never exposes.
-const HIDDEN_ROOT_FIELDS: [&str; 2] = ["_rev", "~version"];
+const HIDDEN_ROOT_FIELDS: [&str; 3] = ["_rev", "~version", "_attachments"];
 
 /// A normalised selector.
 #[derive(Debug, Clone)]
