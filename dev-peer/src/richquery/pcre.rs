@@ -703,6 +703,35 @@ mod tests {
         assert!(refused("(a$|b)c").contains("$"));
     }
 
+    /// Every short pattern over PCRE's special characters either compiles or
+    /// is refused with a message; none panics, in translation or matching.
+    #[test]
+    fn short_patterns_never_panic() {
+        let alphabet: Vec<char> = "\\[](){}?*+$^|.-:é1,QEx<#".chars().collect();
+        let mut patterns = vec![String::new()];
+        let mut level = vec![String::new()];
+        for _ in 0..3 {
+            level = level
+                .iter()
+                .flat_map(|p| alphabet.iter().map(move |c| format!("{p}{c}")))
+                .collect();
+            patterns.extend(level.iter().cloned());
+        }
+        let mut compiled = 0;
+        for pattern in &patterns {
+            match compile(pattern) {
+                Ok(re) => {
+                    compiled += 1;
+                    for subject in ["", "a\n", "é1x", "$^[]"] {
+                        let _ = re.is_match(subject.as_bytes());
+                    }
+                }
+                Err(reason) => assert!(!reason.is_empty(), "{pattern}"),
+            }
+        }
+        assert!(compiled > 1000, "{compiled} of {} compiled", patterns.len());
+    }
+
     #[test]
     fn missing_features_are_named() {
         for (pattern, feature) in [
