@@ -21,6 +21,9 @@ use crate::richquery::{Page, RichQuery};
 pub const QUERY_BATCH: usize = 100;
 /// Most results one query may return (`ledger.state.totalQueryLimit`).
 pub const TOTAL_QUERY_LIMIT: usize = 100_000;
+/// Results a peer asks CouchDB for per request
+/// (`ledger.state.couchDBConfig.internalQueryLimit`).
+pub const INTERNAL_QUERY_LIMIT: u32 = 1000;
 
 /// One transaction's simulation, shared by every chaincode it calls on its channel.
 pub struct Simulation {
@@ -268,7 +271,14 @@ impl Simulation {
         }
     }
 
-    /// A rich query (CouchDB Mango subset, see [`crate::richquery`]).
+    /// A rich query (CouchDB Mango subset, see [`crate::richquery`]), run as a
+    /// Fabric peer runs it against CouchDB (`statecouchdb.go`,
+    /// `ExecuteQueryWithPagination` and its `queryScanner`): the query's
+    /// `limit` is replaced on every request, by [`INTERNAL_QUERY_LIMIT`] or
+    /// what remains of the page size; the page's bookmark (when not empty)
+    /// replaces the query's; the query's `skip` is sent unchanged with every
+    /// request; another request follows as long as the last one came back
+    /// full. A query without pagination is one with page size 0.
     pub fn rich_query(
         &mut self,
         namespace: &str,
@@ -283,27 +293,45 @@ impl Simulation {
         if paginate {
             self.before_paginated()?;
         }
-        let parsed = RichQuery::parse(query).map_err(|e| PeerError::Rejected(e.to_string()))?;
+        let parsed =
+            RichQuery::parse_fabric(query).map_err(|e| PeerError::Rejected(e.to_string()))?;
         let space = self.space(namespace, collection);
         let rows = self.ledger.range(&space, "", "", usize::MAX)?;
-        let (page_size, bookmark) = match &page {
-            Some((size, bookmark)) if paginate => ((*size).max(0) as u32, bookmark.clone()),
+        let (requested, mut bookmark) = match page {
+            Some((size, bookmark)) if paginate => (u32::try_from(size).unwrap_or(0), bookmark),
             _ => (0, String::new()),
         };
-        let result = parsed
-            .execute(
-                rows.iter().map(|(k, v)| (k.as_str(), v.as_ref())),
-                Page {
-                    page_size,
-                    bookmark,
-                },
-            )
-            .map_err(|e| PeerError::Rejected(e.to_string()))?;
-        let mut results = result.results;
-        results.truncate(TOTAL_QUERY_LIMIT);
+        // The handler stops at the page size, or at the total query limit.
+        let total_limit = match requested {
+            0 => TOTAL_QUERY_LIMIT,
+            size => TOTAL_QUERY_LIMIT.min(size as usize),
+        };
+        let mut results = Vec::new();
+        loop {
+            let batch = match requested {
+                0 => INTERNAL_QUERY_LIMIT,
+                size => INTERNAL_QUERY_LIMIT.min(size - results.len() as u32),
+            };
+            let reply = parsed
+                .execute(
+                    rows.iter().map(|(k, v)| (k.as_str(), v.as_ref())),
+                    Page {
+                        page_size: batch,
+                        bookmark,
+                    },
+                )
+                .map_err(|e| PeerError::Rejected(e.to_string()))?;
+            bookmark = reply.bookmark;
+            let full = reply.results.len() == INTERNAL_QUERY_LIMIT as usize;
+            results.extend(reply.results);
+            if !full || results.len() >= total_limit {
+                break;
+            }
+        }
+        results.truncate(total_limit);
         let metadata = paginate.then_some(QueryResponseMetadata {
             fetched_records_count: results.len() as i32,
-            bookmark: result.bookmark,
+            bookmark,
         });
         let rows = results
             .into_iter()

@@ -20,7 +20,7 @@ fn parse_err(text: &str) -> QueryError {
 
 /// Whether `selector` matches `doc` stored under key `k`.
 fn matches_key(selector: Value, key: &str, doc: Value) -> bool {
-    parse(&json!({ "selector": selector }).to_string()).matches(key, &doc)
+    parse(&json!({ "selector": selector }).to_string()).matches(key, doc.to_string().as_bytes())
 }
 
 fn matches(selector: Value, doc: Value) -> bool {
@@ -82,8 +82,13 @@ fn all_pages(store: &Store, query: &RichQuery, size: u32) -> Vec<Vec<String>> {
     loop {
         let page = store.run(query, page(size, &bookmark)).unwrap();
         if page.results.is_empty() {
+            let expected = if bookmark.is_empty() {
+                "nil"
+            } else {
+                &bookmark
+            };
             assert_eq!(
-                page.bookmark, bookmark,
+                page.bookmark, expected,
                 "an empty page returns the bookmark it got"
             );
             return pages;
@@ -182,15 +187,54 @@ fn range_operators_on_numbers() {
     );
 }
 
+// CouchDB compares strings with ICU's root collator (`couch_ejson_compare.c`,
+// `ucol_open("")`); docs.couchdb.org "Views Collation": "Differing sequences of
+// letters are compared without regard to case ... Identical sequences of
+// letters are compared with regard to case, with lowercase before uppercase".
 #[test]
-fn range_operators_on_strings_use_code_points() {
+fn range_operators_on_strings_use_icu_collation() {
     let doc = json!({"name": "bob"});
     assert!(matches(json!({"name": {"$gt": "alice"}}), doc.clone()));
     assert!(matches(json!({"name": {"$lt": "bobby"}}), doc.clone()));
     assert!(!matches(json!({"name": {"$lt": "bob"}}), doc.clone()));
     assert!(matches(json!({"name": {"$lte": "bob"}}), doc.clone()));
-    // Code-point order: uppercase before lowercase (CouchDB/ICU would differ).
-    assert!(matches(json!({"name": {"$gt": "Zed"}}), doc));
+    assert!(!matches(json!({"name": {"$gt": "Zed"}}), doc.clone()));
+    assert!(matches(json!({"name": {"$lt": "Zed"}}), doc.clone()));
+    assert!(
+        matches(json!({"name": {"$lt": "Bob"}}), doc.clone()),
+        "b < B"
+    );
+    assert!(matches(json!({"name": {"$gt": "BOA"}}), doc.clone()));
+    // Accents after the base letters, digits before letters, punctuation first.
+    let e_acute = json!({"name": "émile"});
+    assert!(matches(
+        json!({"name": {"$gt": "emile", "$lt": "emilf"}}),
+        e_acute.clone()
+    ));
+    assert!(matches(json!({"name": {"$gt": "Emile"}}), e_acute.clone()));
+    assert!(matches(json!({"name": {"$lt": "f"}}), e_acute));
+    assert!(matches(json!({"v": {"$lt": "a"}}), json!({"v": "9"})));
+    assert!(matches(json!({"v": {"$lt": "0"}}), json!({"v": "~"})));
+    // The documented key-range example: abc < Abc < ABC < abc1 < AbcZZZZZ.
+    let range = json!({"v": {"$gte": "Abc", "$lte": "AbcZZZZ"}});
+    assert!(matches(range.clone(), json!({"v": "ABC"})));
+    assert!(matches(range.clone(), json!({"v": "abc1"})));
+    assert!(!matches(range, json!({"v": "abc"})));
+}
+
+// `$eq` is `mango_json:cmp(Value, Arg) == 0`: ICU equality at its default
+// (tertiary) strength, not byte equality.
+#[test]
+fn string_equality_is_collation_equality() {
+    let nfd = json!({"name": "Jose\u{301}"});
+    assert!(matches(json!({"name": "José"}), nfd.clone()));
+    assert!(matches(json!({"name": {"$in": ["José"]}}), nfd.clone()));
+    assert!(!matches(json!({"name": {"$ne": "José"}}), nfd.clone()));
+    assert!(
+        !matches(json!({"name": "jose\u{301}"}), nfd.clone()),
+        "case differs"
+    );
+    assert!(!matches(json!({"name": "Jose"}), nfd), "accents differ");
 }
 
 #[test]
@@ -340,7 +384,8 @@ fn or() {
         sel,
         json!({"year": 1978, "director": "George Lucas"})
     ));
-    assert!(!matches(json!({"$or": []}), json!({"x": 1})));
+    // CouchDB 3.x (`mango_selector:match/3`) treats an empty `$or` as true.
+    assert!(matches(json!({"$or": []}), json!({"x": 1})));
     // Under a field, the operator applies to that field.
     let under_field = json!({"age": {"$or": [{"$lt": 18}, {"$gt": 65}]}});
     assert!(matches(under_field.clone(), json!({"age": 10})));
@@ -617,9 +662,12 @@ fn mod_operator() {
     assert!(!matches(sel.clone(), json!({"n": 10})));
     assert!(!matches(sel.clone(), json!({"n": 9.5})), "only integers");
     assert!(!matches(sel.clone(), json!({"n": "9"})));
+    // Fabric stores values through Go's float64 (`couchdoc_conv.go`), which
+    // writes 9.0 as 9: CouchDB then holds an integer.
+    assert!(matches(sel.clone(), json!({"n": 9.0})), "stored 9.0 is 9");
     assert!(
-        !matches(sel, json!({"n": 9.0})),
-        "9.0 is a float, as in CouchDB"
+        matches(json!({"n": {"$mod": [3, 1]}}), json!({"n": 1e20})),
+        "1e20 is written 100000000000000000000 by Go: an integer"
     );
     assert!(
         matches(json!({"n": {"$mod": [3, -1]}}), json!({"n": -7})),
@@ -718,9 +766,15 @@ fn id_is_the_ledger_key() {
     ));
 }
 
+// Fabric `statecouchdb/couchdoc_conv.go` (`keyValToCouchDoc`): a value that Go's
+// `json.Unmarshal` does not decode into a map is stored as an attachment of a
+// document with only `_id` and Fabric's internal fields; a selector sees that
+// `_id`, and the peer returns the attachment's bytes unchanged.
 #[test]
-fn non_object_values_never_match() {
-    let store = Store::raw(vec![
+fn values_that_are_not_json_objects_are_documents_with_only_an_id() {
+    let composite = "\u{0}color~name\u{0}blue\u{0}a1\u{0}";
+    let raw: Vec<(&str, &[u8])> = vec![
+        (composite, b"\x00".as_slice()),
         ("a", br#"{"x":1}"#.as_slice()),
         ("b", b"\x00\x01binary\xff".as_slice()),
         ("c", b"[1,2,3]".as_slice()),
@@ -729,19 +783,51 @@ fn non_object_values_never_match() {
         ("f", b"null".as_slice()),
         ("g", b"{not json".as_slice()),
         ("h", b"{}".as_slice()),
-    ]);
-    assert_eq!(store.keys(r#"{"selector": {}}"#), ["a", "h"]);
+        ("i", b"true".as_slice()),
+    ];
+    let store = Store::raw(raw.clone());
+    let every = [composite, "a", "b", "c", "d", "e", "f", "g", "h", "i"];
+    assert_eq!(store.keys(r#"{"selector": {}}"#), every);
+    assert_eq!(store.keys(r#"{"selector": {"_id": {"$gt": ""}}}"#), every);
+    assert_eq!(store.keys(r#"{"selector": {"_id": {"$gt": null}}}"#), every);
     assert_eq!(
-        store.keys(r#"{"selector": {"_id": {"$gt": null}}}"#),
-        ["a", "h"]
+        store.keys(r#"{"selector": {"_id": {"$regex": "^[a-z]$"}}}"#),
+        every[1..]
     );
+    // Only `_id`: no other field exists, not even one named like the value's content.
     assert_eq!(
         store.keys(r#"{"selector": {"x": {"$exists": false}}}"#),
-        ["h"]
+        [composite, "b", "c", "d", "e", "f", "g", "h", "i"]
     );
-    let q = parse(r#"{"selector": {}}"#);
-    assert!(!q.matches("c", &json!([1, 2, 3])));
-    assert!(!q.matches("d", &json!(42)));
+    assert_eq!(
+        store.keys(r#"{"selector": {"x": {"$exists": true}}}"#),
+        ["a"]
+    );
+    assert_eq!(store.keys(r#"{"selector": {"x": {"$ne": 2}}}"#), ["a"]);
+    assert!(store.keys(r#"{"selector": {"0": 1}}"#).is_empty());
+    // The values come back byte for byte.
+    let page = store
+        .run(&parse(r#"{"selector": {}}"#), Page::default())
+        .unwrap();
+    let returned: Vec<(&str, &[u8])> = page
+        .results
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_slice()))
+        .collect();
+    let mut expected = raw;
+    expected.sort();
+    assert_eq!(returned, expected);
+    // With `fields`, an attachment document has none of them: `{}`.
+    let projected = store
+        .run(
+            &parse(r#"{"selector": {"_id": "b"}, "fields": ["x"]}"#),
+            Page::default(),
+        )
+        .unwrap();
+    assert_eq!(projected.results, [("b".to_owned(), b"{}".to_vec())]);
+    // Sorting on a field leaves them out (they are in no index on it); on `_id` they are in.
+    assert_eq!(store.keys(r#"{"selector": {}, "sort": ["x"]}"#), ["a"]);
+    assert_eq!(store.keys(r#"{"selector": {}, "sort": ["_id"]}"#), every);
 }
 
 // ---------------------------------------------------------------- sort
@@ -1001,15 +1087,48 @@ fn pagination_with_sort_and_ties() {
     );
 }
 
+// One `execute` is one CouchDB `_find` request: after the bookmark
+// (`mango_json_bookmark:update_args/2`), `skip` matches are skipped and `limit`
+// returned (`mango_cursor_view:handle_doc/2`); a non-zero page size replaces
+// the query's `limit` as Fabric's `applyAdditionalQueryOptions` does.
 #[test]
-fn pagination_with_skip_and_limit_pages_the_window() {
+fn skip_applies_to_every_request_and_the_page_size_replaces_limit() {
     let store = store_25();
     let q = parse(r#"{"selector": {"type": "asset"}, "sort": ["rank"], "skip": 3, "limit": 15}"#);
-    let expected = keys(&store.run(&q, Page::default()).unwrap());
-    assert_eq!(expected.len(), 15);
+    let all = keys(
+        &store
+            .run(
+                &parse(r#"{"selector": {"type": "asset"}, "sort": ["rank"]}"#),
+                Page::default(),
+            )
+            .unwrap(),
+    );
+    assert_eq!(keys(&store.run(&q, Page::default()).unwrap()), all[3..18]);
+    // Pages of 10: the query's limit (15) is replaced, and each request skips 3.
     let pages = all_pages(&store, &q, 10);
-    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [10, 5]);
-    assert_eq!(pages.concat(), expected);
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [10, 9]);
+    assert_eq!(pages[0], all[3..13]);
+    assert_eq!(pages[1], all[16..25]);
+    // Skipped matches move the bookmark too: skipping past the end gives the
+    // last match's position, not the bookmark given.
+    let past = store
+        .run(
+            &parse(r#"{"selector": {"type": "asset"}, "skip": 30}"#),
+            page(10, ""),
+        )
+        .unwrap();
+    assert!(past.results.is_empty());
+    assert_ne!(past.bookmark, "nil");
+    let after = store
+        .run(
+            &parse(r#"{"selector": {"type": "asset"}}"#),
+            page(10, &past.bookmark),
+        )
+        .unwrap();
+    assert!(
+        after.results.is_empty(),
+        "the bookmark is after the last match"
+    );
 }
 
 #[test]
@@ -1027,11 +1146,16 @@ fn last_page_returns_a_bookmark_that_yields_nothing() {
     let rest = store.run(&q, page(0, &p1.bookmark)).unwrap();
     assert_eq!(keys(&rest), keys(&p2));
     assert_eq!(rest.bookmark, p2.bookmark);
-    // No results at all: empty bookmark.
-    let none = store
-        .run(&parse(r#"{"selector": {"type": "none"}}"#), page(10, ""))
-        .unwrap();
-    assert_eq!(none, QueryPage::default());
+    // No results and no bookmark: CouchDB's "nil" (`mango_json_bookmark:create/1`
+    // returns the atom `nil`), which CouchDB then refuses as a bookmark
+    // (`mango_json_bookmark:unpack/1`, apache/couchdb#740).
+    let none_query = parse(r#"{"selector": {"type": "none"}}"#);
+    let none = store.run(&none_query, page(10, "")).unwrap();
+    assert_eq!(none.results, []);
+    assert_eq!(none.bookmark, "nil");
+    let err = store.run(&none_query, page(10, "nil")).unwrap_err();
+    assert!(matches!(err, QueryError::InvalidBookmark { .. }), "{err}");
+    assert!(err.to_string().contains("\"nil\""), "{err}");
 }
 
 #[test]
@@ -1112,7 +1236,7 @@ fn top_level_members() {
         r#"{"selector": {"a": 1}, "use_index": ["_design/idx", "by_a"], "execution_stats": true,
             "r": 1, "conflicts": false, "update": true, "stable": false}"#,
     );
-    assert!(q.matches("k", &json!({"a": 1})));
+    assert!(q.matches("k", br#"{"a": 1}"#));
 }
 
 #[test]
@@ -1188,10 +1312,324 @@ fn unsupported_and_malformed_operators() {
     ));
 }
 
+// CouchDB `mango_selector:match_int/2`: "An empty selector matches any value",
+// including the documents Fabric stores for values that are not JSON objects.
 #[test]
-fn empty_selector_matches_every_object() {
+fn empty_selector_matches_every_document() {
     let q = parse(r#"{"selector": {}}"#);
-    assert!(q.matches("k", &json!({})));
-    assert!(q.matches("k", &json!({"a": 1})));
-    assert!(!parse(r#"{"selector": {"$not": {}}}"#).matches("k", &json!({"a": 1})));
+    assert!(q.matches("k", b"{}"));
+    assert!(q.matches("k", br#"{"a": 1}"#));
+    assert!(q.matches("k", b"\x00"));
+    assert!(q.matches("k", b"[1, 2]"));
+}
+
+// ---------------------------------------------------------------- every operator, every type
+
+/// One document per JSON type under `v`, plus one without `v`.
+fn typed_store() -> Store {
+    Store::new(vec![
+        ("null", json!({"v": null})),
+        ("false", json!({"v": false})),
+        ("true", json!({"v": true})),
+        ("int", json!({"v": 5})),
+        ("float", json!({"v": 2.5})),
+        ("str", json!({"v": "m"})),
+        ("arr", json!({"v": [1, "m"]})),
+        ("empty", json!({"v": []})),
+        ("obj", json!({"v": {"k": 1}})),
+        ("missing", json!({"w": 1})),
+    ])
+}
+
+// Expected results follow `mango_selector:match/3` (CouchDB 3.x) with view
+// collation `null < false < true < numbers < strings < arrays < objects`
+// (`couch_ejson_compare`); a missing field matches only `$exists: false`.
+#[test]
+fn every_operator_against_every_json_type() {
+    let store = typed_store();
+    let present = [
+        "arr", "empty", "false", "float", "int", "null", "obj", "str", "true",
+    ];
+    let cases: Vec<(Value, Vec<&str>)> = vec![
+        (json!({"$eq": null}), vec!["null"]),
+        (json!({"$eq": false}), vec!["false"]),
+        (json!({"$eq": 5.0}), vec!["int"]),
+        (json!({"$eq": "m"}), vec!["str"]),
+        (json!({"$eq": [1, "m"]}), vec!["arr"]),
+        (json!({"$eq": {"k": 1.0}}), vec!["obj"]),
+        (
+            json!({"$ne": 5}),
+            vec![
+                "arr", "empty", "false", "float", "null", "obj", "str", "true",
+            ],
+        ),
+        (json!({"$gt": 5}), vec!["arr", "empty", "obj", "str"]),
+        (
+            json!({"$gte": 5}),
+            vec!["arr", "empty", "int", "obj", "str"],
+        ),
+        (json!({"$lt": 5}), vec!["false", "float", "null", "true"]),
+        (
+            json!({"$lte": 5}),
+            vec!["false", "float", "int", "null", "true"],
+        ),
+        (json!({"$gt": "m"}), vec!["arr", "empty", "obj"]),
+        (
+            json!({"$lt": []}),
+            vec!["false", "float", "int", "null", "str", "true"],
+        ),
+        (json!({"$gte": {}}), vec!["obj"]),
+        (
+            json!({"$gt": null}),
+            vec![
+                "arr", "empty", "false", "float", "int", "obj", "str", "true",
+            ],
+        ),
+        (
+            json!({"$in": [5, "m", null]}),
+            vec!["arr", "int", "null", "str"],
+        ),
+        (
+            json!({"$nin": [5, "m"]}),
+            vec!["empty", "false", "float", "null", "obj", "true"],
+        ),
+        (json!({"$exists": true}), present.to_vec()),
+        (json!({"$exists": false}), vec!["missing"]),
+        (json!({"$type": "null"}), vec!["null"]),
+        (json!({"$type": "boolean"}), vec!["false", "true"]),
+        (json!({"$type": "number"}), vec!["float", "int"]),
+        (json!({"$type": "string"}), vec!["str"]),
+        (json!({"$type": "array"}), vec!["arr", "empty"]),
+        (json!({"$type": "object"}), vec!["obj"]),
+        (json!({"$size": 2}), vec!["arr"]),
+        (json!({"$size": 0}), vec!["empty"]),
+        (json!({"$mod": [2, 1]}), vec!["int"]),
+        (json!({"$regex": "^m$"}), vec!["str"]),
+        (json!({"$beginsWith": "m"}), vec!["str"]),
+        (json!({"$all": ["m"]}), vec!["arr"]),
+        (json!({"$all": [[1, "m"]]}), vec!["arr"]),
+        (json!({"$elemMatch": {"$eq": 1}}), vec!["arr"]),
+        (json!({"$allMatch": {"$exists": true}}), vec!["arr"]),
+        (json!({"$allMatch": {"$type": "number"}}), vec![]),
+        (json!({"$keyMapMatch": {"$eq": "k"}}), vec!["obj"]),
+        (
+            json!({"$not": {"$eq": 5}}),
+            vec![
+                "arr", "empty", "false", "float", "null", "obj", "str", "true",
+            ],
+        ),
+        (json!({"$not": {"$exists": true}}), vec!["missing"]),
+        (
+            json!({"$or": [{"$eq": 5}, {"$eq": "m"}]}),
+            vec!["int", "str"],
+        ),
+        (
+            json!({"$and": [{"$gt": 1}, {"$lt": 10}]}),
+            vec!["float", "int"],
+        ),
+        (
+            json!({"$nor": [{"$eq": 5}, {"$type": "array"}]}),
+            vec!["false", "float", "null", "obj", "str", "true"],
+        ),
+    ];
+    for (cond, expected) in cases {
+        let query = json!({"selector": {"v": cond}}).to_string();
+        let mut got = store.keys(&query);
+        got.sort();
+        assert_eq!(got, expected, "{query}");
+    }
+}
+
+// CouchDB 3.x (3.3.3, 3.4.3, 3.5.x) `mango_selector:match/3`: a field named
+// `_id` is compared with `mango_json:cmp_raw/2`, Erlang term order, where
+// every string (binary) is greater than numbers, atoms, tuples and lists, and
+// strings compare byte by byte.
+#[test]
+fn id_compares_in_raw_term_order() {
+    let store = Store::new(vec![
+        ("B", json!({})),
+        ("a", json!({})),
+        ("b", json!({})),
+        ("é", json!({})),
+    ]);
+    let all = ["B", "a", "b", "é"];
+    let none: [&str; 0] = [];
+    assert_eq!(store.keys(r#"{"selector": {"_id": {"$lt": []}}}"#), none);
+    assert_eq!(
+        store.keys(r#"{"selector": {"_id": {"$gt": {"a": 1}}}}"#),
+        all
+    );
+    assert_eq!(store.keys(r#"{"selector": {"_id": {"$gt": [1]}}}"#), all);
+    assert_eq!(store.keys(r#"{"selector": {"_id": {"$gt": 5}}}"#), all);
+    assert_eq!(store.keys(r#"{"selector": {"_id": {"$lte": true}}}"#), none);
+    assert_eq!(
+        store.keys(r#"{"selector": {"_id": {"$lt": "b"}}}"#),
+        ["B", "a"]
+    );
+    assert_eq!(
+        store.keys(r#"{"selector": {"_id": {"$gt": "Z"}}}"#),
+        ["a", "b", "é"]
+    );
+    assert_eq!(store.keys(r#"{"selector": {"_id": {"$gt": "e"}}}"#), ["é"]);
+    assert_eq!(
+        store.keys(r#"{"selector": {"_id": {"$in": ["e\u0301", "B"]}}}"#),
+        ["B"]
+    );
+    assert_eq!(
+        store.keys(r#"{"selector": {"_id": {"$ne": "a"}}}"#),
+        ["B", "b", "é"]
+    );
+    // The same rule applies to an `_id` member inside `$elemMatch`.
+    let elements = json!({"e": [{"_id": "x"}]});
+    assert!(matches(
+        json!({"e": {"$elemMatch": {"_id": {"$gt": []}}}}),
+        elements.clone()
+    ));
+    assert!(!matches(
+        json!({"e": {"$elemMatch": {"id": {"$gt": []}}}}),
+        json!({"e": [{"id": "x"}]})
+    ));
+    // Other fields use collation, where strings sort before arrays and objects.
+    assert!(!matches(json!({"id": {"$gt": []}}), json!({"id": "x"})));
+}
+
+// `$regex` runs `re:run(Value, Regex, [{capture, none}])` without the
+// `unicode` option (`mango_selector:match/3`): PCRE on bytes.
+#[test]
+fn regex_is_pcre_on_bytes() {
+    let store = Store::new(vec![
+        ("1", json!({"name": "Zoe"})),
+        ("2", json!({"name": "Zoë"})),
+        ("3", json!({"name": "李"})),
+        ("4", json!({"name": "Émile"})),
+        ("5", json!({"name": "émile"})),
+        ("6", json!({"name": "line\n"})),
+    ]);
+    let q = |re: &str| store.keys(&json!({"selector": {"name": {"$regex": re}}}).to_string());
+    assert_eq!(
+        q(r"^\w+$"),
+        ["1", "6"],
+        "not Zoë nor 李; \"line\\n\" by PCRE's $"
+    );
+    assert_eq!(q("(?i)^émile$"), ["5"]);
+    assert_eq!(q("(?i)^ÉMILE$"), ["4"]);
+    assert_eq!(
+        q("^.{3}$"),
+        ["1", "3"],
+        "`.` is one byte: Zoe and 李 have three"
+    );
+    assert_eq!(q("^[^a-z]$"), Vec::<String>::new(), "李 is three bytes");
+    assert_eq!(
+        q("^line$"),
+        ["6"],
+        "PCRE's $ matches before a final newline"
+    );
+    assert_eq!(q(r"^line\z"), Vec::<String>::new());
+    for (pattern, feature) in [
+        ("Z(?=o)", "look-ahead"),
+        ("(?<!x)Z", "look-behind"),
+        (r"(o)\1", "back-references"),
+        (r"\p{Lu}", "Unicode properties"),
+    ] {
+        let err = parse_err(&json!({"selector": {"name": {"$regex": pattern}}}).to_string());
+        assert!(
+            matches!(err, QueryError::InvalidRegex { .. }),
+            "{pattern}: {err}"
+        );
+        assert!(err.to_string().contains(feature), "{pattern}: {err}");
+    }
+}
+
+// `mango_selector:match/3`: "We need to treat an empty array as always true"
+// for `$and` and `$or` (`$nor` is normalised to an `$and` of negations);
+// `$in: []` and `$all: []` are false, `$nin: []` true. `norm_ops/1` reads `{}`
+// below the top level as `{"$eq": {}}`.
+#[test]
+fn empty_arrays_and_empty_selectors() {
+    let store = Store::new(vec![
+        ("small", json!({"size": 5, "tags": [{}]})),
+        ("big", json!({"size": 500, "tags": [1]})),
+        ("none", json!({"other": 1})),
+    ]);
+    let keys = |selector: Value| store.keys(&json!({ "selector": selector }).to_string());
+    let all = ["big", "none", "small"];
+    let none: [&str; 0] = [];
+    assert_eq!(keys(json!({"size": {"$gt": 100}, "$or": []})), ["big"]);
+    assert_eq!(keys(json!({"$or": []})), all);
+    assert_eq!(keys(json!({"$and": []})), all);
+    assert_eq!(keys(json!({"$nor": []})), all);
+    assert_eq!(keys(json!({"$not": {"$or": []}})), all);
+    assert_eq!(keys(json!({"$not": {"$and": []}})), all);
+    assert_eq!(keys(json!({"size": {"$in": []}})), none);
+    assert_eq!(keys(json!({"size": {"$nin": []}})), ["big", "small"]);
+    assert_eq!(keys(json!({"tags": {"$all": []}})), none);
+    assert_eq!(
+        keys(json!({"tags": {"$not": {"$all": []}}})),
+        ["big", "small"]
+    );
+    assert_eq!(
+        keys(json!({"size": {"$not": {"$in": []}}})),
+        ["big", "small"]
+    );
+    // `{}` inside a combination is `$eq: {}` on the whole document, which a
+    // Fabric document (it has `_id` and `~version`) never is.
+    assert_eq!(keys(json!({"$or": [{}]})), none);
+    assert_eq!(keys(json!({"$and": [{}]})), none);
+    assert_eq!(keys(json!({"$nor": [{}]})), all);
+    assert_eq!(keys(json!({"tags": {"$elemMatch": {}}})), ["small"]);
+    let err = parse_err(r#"{"selector": {"$not": {}}}"#);
+    assert!(err.to_string().contains("missing a field name"), "{err}");
+}
+
+// `$all` checks membership with `lists:member/2`, Erlang's exact equality:
+// the integer 1 is not the float 1.0 (but a stored 1.0 reaches CouchDB as 1
+// through Fabric's Go decoding).
+#[test]
+fn all_uses_exact_equality() {
+    assert!(!matches(json!({"t": {"$all": [1.0]}}), json!({"t": [1]})));
+    assert!(matches(json!({"t": {"$all": [1]}}), json!({"t": [1.0]})));
+    assert!(matches(json!({"t": {"$all": ["é"]}}), json!({"t": ["é"]})));
+    assert!(
+        !matches(json!({"t": {"$all": ["e\u{301}"]}}), json!({"t": ["é"]})),
+        "no collation in $all"
+    );
+    assert!(matches(
+        json!({"t": {"$in": ["e\u{301}"]}}),
+        json!({"t": ["é"]})
+    ));
+    assert!(
+        matches(json!({"t": {"$all": [[1.0, 2]]}}), json!({"t": [1, 2]})),
+        "== on the whole array"
+    );
+}
+
+// Sorting uses the same ICU collation (a view index on the sort fields); `_id`
+// sorts in raw order, as the `_all_docs` index.
+#[test]
+fn sort_uses_icu_collation_and_raw_ids() {
+    let store = Store::new(vec![
+        ("k1", json!({"n": "b"})),
+        ("k2", json!({"n": "B"})),
+        ("k3", json!({"n": "a"})),
+        ("k4", json!({"n": "A"})),
+        ("k5", json!({"n": "é"})),
+        ("k6", json!({"n": "e"})),
+        ("k7", json!({"n": "10"})),
+        ("k8", json!({"n": "9"})),
+        ("k9", json!({"n": "_x"})),
+    ]);
+    assert_eq!(
+        store.keys(r#"{"selector": {}, "sort": ["n"]}"#),
+        ["k9", "k7", "k8", "k3", "k4", "k1", "k2", "k6", "k5"]
+    );
+    let ids = Store::new(vec![
+        ("b", json!({})),
+        ("B", json!({})),
+        ("a", json!({})),
+        ("é", json!({})),
+    ]);
+    assert_eq!(
+        ids.keys(r#"{"selector": {}, "sort": ["_id"]}"#),
+        ["B", "a", "b", "é"]
+    );
 }

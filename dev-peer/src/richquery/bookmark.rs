@@ -42,6 +42,14 @@ pub(crate) fn decode(text: &str, sort_fields: usize) -> Result<Position, QueryEr
         bookmark: text.to_owned(),
         reason: reason.to_owned(),
     };
+    if text == super::NO_BOOKMARK {
+        // CouchDB answers "nil" when a request had no result and no bookmark,
+        // and rejects it as input (`mango_json_bookmark:unpack/1`).
+        return Err(bad(
+            "\"nil\" is the bookmark of a query that returned nothing; CouchDB rejects it \
+             (start again with an empty bookmark)",
+        ));
+    }
     let bytes = URL_SAFE_NO_PAD
         .decode(text)
         .map_err(|_| bad("it is not a bookmark returned by this peer"))?;

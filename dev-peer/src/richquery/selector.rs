@@ -12,21 +12,30 @@
 //! negated condition still requires the field to exist, e.g.
 //! `{"$not": {"a": 1}}` does not match a document without `a`. Evaluating with
 //! a `negated` flag gives exactly that result without rewriting the tree.
+//!
+//! Comparisons use view collation, except on a field named `_id`, which
+//! CouchDB 3.x compares in Erlang term order (`mango_json:cmp_raw/2`), and in
+//! `$all`, which uses term equality (`lists:member/2`); see [`super::collate`].
 
 use serde_json::{Map, Value};
 
 use super::QueryError;
-use super::collate::{collate, collate_eq, type_name};
+use super::collate::{as_integer, collate, exact_eq, raw_cmp, term_eq, type_name};
+use super::pcre;
 use std::cmp::Ordering;
 
 /// Top-level document members that Fabric keeps for itself and never exposes.
-const HIDDEN_ROOT_FIELDS: [&str; 2] = ["_rev", "~version"];
+const HIDDEN_ROOT_FIELDS: [&str; 3] = ["_rev", "~version", "_attachments"];
 
 /// A normalised selector.
 #[derive(Debug, Clone)]
 pub(crate) enum Node {
     /// The empty selector `{}`: matches everything.
     All,
+    /// `{}` in place of a sub-selector of the whole document, e.g. `{"$or": [{}]}`.
+    /// CouchDB reads it as `{"$eq": {}}` on the document itself, and a Fabric
+    /// document is never `{}` (it always has `_id` and `~version`).
+    DocIsEmpty,
     And(Vec<Node>),
     Or(Vec<Node>),
     Not(Box<Node>),
@@ -51,7 +60,7 @@ pub(crate) enum Cond {
     Type(&'static str),
     Size(u64),
     Mod(i64, i64),
-    Regex(regex::Regex),
+    Regex(regex::bytes::Regex),
     BeginsWith(String),
     All(Vec<Value>),
     ElemMatch(Box<Node>),
@@ -64,13 +73,31 @@ const TYPE_NAMES: [&str; 6] = ["null", "boolean", "number", "string", "array", "
 
 /// Parses the value of the query's `selector` member.
 pub(crate) fn parse_selector(selector: &Value) -> Result<Node, QueryError> {
-    match selector {
-        Value::Object(obj) => parse_object(obj, &[], false),
-        other => Err(QueryError::InvalidSelector(format!(
-            "the selector must be a JSON object, found {}",
-            type_name(other)
-        ))),
+    let node = match selector {
+        Value::Object(obj) if obj.is_empty() => return Ok(Node::All),
+        Value::Object(obj) => parse_object(obj, &[], false)?,
+        other => {
+            return Err(QueryError::InvalidSelector(format!(
+                "the selector must be a JSON object, found {}",
+                type_name(other)
+            )));
+        }
+    };
+    // `{"$not": {}}` (or `$not`s around it): after CouchDB pushes the negation
+    // down, the top level is a condition without a field name, which
+    // `mango_selector:normalize/1` rejects.
+    let mut inner = &node;
+    while let Node::Not(next) = inner {
+        inner = next;
     }
+    if matches!(node, Node::Not(_)) && matches!(inner, Node::DocIsEmpty) {
+        return Err(QueryError::InvalidSelector(
+            "one or more conditions is missing a field name ({\"$not\": {}} negates an empty \
+             selector, which has no field)"
+                .to_owned(),
+        ));
+    }
+    Ok(node)
 }
 
 /// Parses a selector object whose members apply below `path`.
@@ -83,8 +110,10 @@ fn parse_object(
     allow_bare: bool,
 ) -> Result<Node, QueryError> {
     if obj.is_empty() {
-        return Ok(if path.is_empty() {
-            Node::All
+        // CouchDB's `norm_ops/1` turns `{}` below the top level into `{"$eq": {}}`
+        // on the current path: a field, an array element, or the whole document.
+        return Ok(if path.is_empty() && !allow_bare {
+            Node::DocIsEmpty
         } else {
             Node::Field(path.to_vec(), Cond::Eq(Value::Object(Map::new())))
         });
@@ -227,12 +256,12 @@ fn parse_operator(
             }
         }
         "$regex" => match arg {
-            Value::String(pattern) => match regex::Regex::new(pattern) {
+            Value::String(pattern) => match pcre::compile(pattern) {
                 Ok(re) => Cond::Regex(re),
-                Err(e) => {
+                Err(reason) => {
                     return Err(QueryError::InvalidRegex {
                         pattern: pattern.clone(),
-                        reason: e.to_string(),
+                        reason,
                     });
                 }
             },
@@ -294,7 +323,7 @@ pub(crate) fn lookup<'a>(value: &'a Value, path: &[String]) -> Lookup<'a> {
                 Some(v) => v,
                 None => return Lookup::NotFound,
             },
-            Value::Array(items) => match name.parse::<usize>().ok().and_then(|i| items.get(i)) {
+            Value::Array(items) => match array_index(name).and_then(|i| items.get(i)) {
                 Some(v) => v,
                 None => return Lookup::BadPath,
             },
@@ -302,6 +331,14 @@ pub(crate) fn lookup<'a>(value: &'a Value, path: &[String]) -> Lookup<'a> {
         };
     }
     Lookup::Found(current)
+}
+
+/// A path segment as an array index, as Erlang's `binary_to_integer/1` reads
+/// it (`"1"`, `"01"`, `"+1"`, `"-0"`); negative indexes are bad paths.
+pub(crate) fn array_index(name: &str) -> Option<usize> {
+    name.parse::<i64>()
+        .ok()
+        .and_then(|i| usize::try_from(i).ok())
 }
 
 /// Looks a path up in a top-level document, applying Fabric's view of it: `_id`
@@ -320,6 +357,11 @@ pub(crate) fn lookup_root<'a>(doc: &'a Value, id: &'a Value, path: &[String]) ->
 pub(crate) fn eval(node: &Node, value: &Value, id: Option<&Value>, negated: bool) -> bool {
     match node {
         Node::All => !negated,
+        Node::DocIsEmpty => negated,
+        // CouchDB treats an empty `$and`, `$or` or `$nor` as true
+        // (`mango_selector:match/3`: "We need to treat an empty array as always
+        // true"), and negation only turns one into another.
+        Node::And(parts) | Node::Or(parts) | Node::Nor(parts) if parts.is_empty() => true,
         Node::And(parts) if negated => parts.iter().any(|p| eval(p, value, id, true)),
         Node::And(parts) => parts.iter().all(|p| eval(p, value, id, false)),
         Node::Or(parts) if negated => parts.iter().all(|p| eval(p, value, id, true)),
@@ -337,39 +379,49 @@ pub(crate) fn eval(node: &Node, value: &Value, id: Option<&Value>, negated: bool
                 // Only `$exists: false` (after negation) matches a missing field.
                 Lookup::NotFound => matches!(cond, Cond::Exists(b) if *b == negated),
                 Lookup::BadPath => false,
-                Lookup::Found(v) => test(cond, v) != negated,
+                Lookup::Found(v) => {
+                    // CouchDB 3.x (`mango_selector:match/3`): a field named `_id`
+                    // compares with `mango_json:cmp_raw/2`.
+                    let cmp = if path.len() == 1 && path[0] == "_id" {
+                        raw_cmp
+                    } else {
+                        collate
+                    };
+                    test(cond, v, cmp) != negated
+                }
             }
         }
     }
 }
 
-/// Whether a present value satisfies a condition.
-fn test(cond: &Cond, v: &Value) -> bool {
+/// Whether a present value satisfies a condition, comparing with `cmp`.
+fn test(cond: &Cond, v: &Value, cmp: fn(&Value, &Value) -> Ordering) -> bool {
     match cond {
-        Cond::Eq(a) => collate_eq(v, a),
-        Cond::Ne(a) => !collate_eq(v, a),
-        Cond::Gt(a) => collate(v, a) == Ordering::Greater,
-        Cond::Gte(a) => collate(v, a) != Ordering::Less,
-        Cond::Lt(a) => collate(v, a) == Ordering::Less,
-        Cond::Lte(a) => collate(v, a) != Ordering::Greater,
-        Cond::In(args) => is_in(v, args),
-        Cond::Nin(args) => !is_in(v, args),
+        Cond::Eq(a) => cmp(v, a) == Ordering::Equal,
+        Cond::Ne(a) => cmp(v, a) != Ordering::Equal,
+        Cond::Gt(a) => cmp(v, a) == Ordering::Greater,
+        Cond::Gte(a) => cmp(v, a) != Ordering::Less,
+        Cond::Lt(a) => cmp(v, a) == Ordering::Less,
+        Cond::Lte(a) => cmp(v, a) != Ordering::Greater,
+        Cond::In(args) => is_in(v, args, cmp),
+        Cond::Nin(args) => !is_in(v, args, cmp),
         Cond::Exists(b) => *b,
         Cond::Type(t) => type_name(v) == *t,
         Cond::Size(n) => matches!(v, Value::Array(items) if items.len() as u64 == *n),
-        Cond::Mod(d, r) => {
-            let int = v
-                .as_i64()
-                .map(i128::from)
-                .or_else(|| v.as_u64().map(i128::from));
-            int.is_some_and(|i| i % i128::from(*d) == i128::from(*r))
-        }
-        Cond::Regex(re) => matches!(v, Value::String(s) if re.is_match(s)),
+        Cond::Mod(d, r) => match v {
+            Value::Number(n) => as_integer(n).is_some_and(|i| i % i128::from(*d) == i128::from(*r)),
+            _ => false,
+        },
+        Cond::Regex(re) => matches!(v, Value::String(s) if re.is_match(s.as_bytes())),
         Cond::BeginsWith(prefix) => matches!(v, Value::String(s) if s.starts_with(prefix.as_str())),
+        // `mango_selector:match/3`: `$all: []` matches nothing; otherwise every
+        // argument must be an element (`lists:member/2`, exact term equality),
+        // or the single array argument must equal the whole value (`==`).
+        Cond::All(args) if args.is_empty() => false,
         Cond::All(args) => match v {
             Value::Array(items) => {
-                args.iter().all(|a| items.iter().any(|i| collate_eq(i, a)))
-                    || matches!(args.as_slice(), [whole @ Value::Array(_)] if collate_eq(whole, v))
+                args.iter().all(|a| items.iter().any(|i| exact_eq(i, a)))
+                    || matches!(args.as_slice(), [whole @ Value::Array(_)] if term_eq(whole, v))
             }
             _ => false,
         },
@@ -393,9 +445,10 @@ fn test(cond: &Cond, v: &Value) -> bool {
 }
 
 /// `$in`: an array value matches when any of its elements equals an argument.
-fn is_in(v: &Value, args: &[Value]) -> bool {
+fn is_in(v: &Value, args: &[Value], cmp: fn(&Value, &Value) -> Ordering) -> bool {
+    let eq = |x: &Value, a: &Value| cmp(x, a) == Ordering::Equal;
     match v {
-        Value::Array(items) => items.iter().any(|i| args.iter().any(|a| collate_eq(i, a))),
-        _ => args.iter().any(|a| collate_eq(v, a)),
+        Value::Array(items) => items.iter().any(|i| args.iter().any(|a| eq(i, a))),
+        _ => args.iter().any(|a| eq(v, a)),
     }
 }
