@@ -258,26 +258,36 @@ fn issue(
         .pem())
 }
 
+/// An organization's CAs while its identities are issued.
+struct OrgCas<'a> {
+    mspid: &'a str,
+    issuer: &'a Issuer<'a, KeyPair>,
+    /// Name and PEM of the CA.
+    ca: (&'a str, &'a str),
+    /// Name and PEM of the TLS CA.
+    tls_ca: (&'a str, &'a str),
+}
+
 /// Writes an MSP folder and returns the signing identity in it.
 fn msp_folder(
     dir: &Path,
-    mspid: &str,
+    cas: &OrgCas<'_>,
     full_name: &str,
-    issuer: &Issuer<'_, KeyPair>,
-    ca: (&str, &str),
-    tls_ca: (&str, &str),
     ous: &[String],
     attributes: &BTreeMap<String, String>,
 ) -> Result<SigningIdentity, String> {
     let key = key_at(&dir.join("keystore/priv_sk"))?;
-    let cert = issue(issuer, &key, full_name, ous, attributes)?;
+    let cert = issue(cas.issuer, &key, full_name, ous, attributes)?;
     write(&dir.join(format!("signcerts/{full_name}-cert.pem")), &cert)?;
-    write(&dir.join(format!("cacerts/{}-cert.pem", ca.0)), ca.1)?;
     write(
-        &dir.join(format!("tlscacerts/{}-cert.pem", tls_ca.0)),
-        tls_ca.1,
+        &dir.join(format!("cacerts/{}-cert.pem", cas.ca.0)),
+        cas.ca.1,
     )?;
-    SigningIdentity::from_pem(mspid, &cert, &key.serialize_pem())
+    write(
+        &dir.join(format!("tlscacerts/{}-cert.pem", cas.tls_ca.0)),
+        cas.tls_ca.1,
+    )?;
+    SigningIdentity::from_pem(cas.mspid, &cert, &key.serialize_pem())
 }
 
 impl DevNetwork {
@@ -306,18 +316,19 @@ impl DevNetwork {
                 &dir.join(format!("msp/tlscacerts/{tlsca_name}-cert.pem")),
                 &tls_ca_pem,
             )?;
-            let ca = (ca_name.as_str(), ca_pem.as_str());
-            let tls_ca = (tlsca_name.as_str(), tls_ca_pem.as_str());
+            let cas = OrgCas {
+                mspid: &spec.mspid,
+                issuer: &issuer,
+                ca: (ca_name.as_str(), ca_pem.as_str()),
+                tls_ca: (tlsca_name.as_str(), tls_ca_pem.as_str()),
+            };
 
             let peer_name = format!("peer0.{domain}");
             let peer_dir = dir.join("peers").join(&peer_name);
             let peer = msp_folder(
                 &peer_dir.join("msp"),
-                &spec.mspid,
+                &cas,
                 &peer_name,
-                &issuer,
-                ca,
-                tls_ca,
                 &["peer".to_string()],
                 &BTreeMap::new(),
             )?;
@@ -379,11 +390,8 @@ impl DevNetwork {
                 let user_dir = dir.join("users").join(&full_name);
                 let identity = msp_folder(
                     &user_dir.join("msp"),
-                    &spec.mspid,
+                    &cas,
                     &full_name,
-                    &issuer,
-                    ca,
-                    tls_ca,
                     &user.organizational_units,
                     &user.attributes,
                 )?;
