@@ -66,6 +66,8 @@
 extern crate self as fabric_contract_api;
 
 mod chaincode;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod codec;
 mod context;
 mod contract;
@@ -110,6 +112,24 @@ macro_rules! main {
     };
 }
 
+/// Keeps the typed client `#[contract]` generates when the `client`
+/// feature is on (used by the generated code).
+#[cfg(feature = "client")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __client {
+    ($($item:tt)*) => { $($item)* };
+}
+
+/// Drops the typed client `#[contract]` generates: the `client` feature is
+/// off (used by the generated code).
+#[cfg(not(feature = "client"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __client {
+    ($($item:tt)*) => {};
+}
+
 /// Used by the code `#[contract]` generates; not a stable API.
 #[doc(hidden)]
 pub mod __private {
@@ -124,6 +144,10 @@ pub mod __private {
         TransactionMetadata, evaluate_tags, submit_tags,
     };
     pub use crate::{BoxFuture, Context, Contract, ContractError, TransactionContext};
+
+    /// The typed clients' runtime.
+    #[cfg(feature = "client")]
+    pub use crate::client;
     pub use bytes::Bytes;
     pub use schemars;
     pub use serde;

@@ -80,6 +80,8 @@ pub struct Transaction {
     pub kind: Kind,
     /// The method.
     pub method: Method,
+    /// The method's doc comment, line by line (for the typed client).
+    pub doc: Vec<String>,
 }
 
 /// The three hooks.

@@ -511,6 +511,7 @@ pub fn contract(args: ContractArgs, item: &ItemImpl, errors: &mut Errors) -> Con
                     wire_span,
                     kind: args.kind,
                     method,
+                    doc: doc_lines(&f.attrs),
                 });
             }
             Role::Hook(kind) => {

@@ -141,3 +141,102 @@ pub async fn launch(
 }
 
 pub use test_fixtures::{assert_valid_metadata, validate_metadata};
+
+/// A binary of the workspace in the target directory this test runs from
+/// (`cargo test --workspace` builds every binary).
+pub fn workspace_bin(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("the test's path");
+    let path = exe
+        .ancestors()
+        .nth(2)
+        .expect("<target>/<profile>/deps/<test>")
+        .join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run the tests with `cargo test --workspace` (it builds every binary)",
+        path.display()
+    );
+    path
+}
+
+/// A running `fabric-dev-peer serve`, killed when dropped, with what it printed.
+pub struct Served {
+    /// The process.
+    pub child: Child,
+    /// The Gateway's `host:port`.
+    pub endpoint: String,
+    /// The first organization's folder (the samples' `CRYPTO_PATH`).
+    pub crypto_path: std::path::PathBuf,
+    /// Its ledger and organizations (removed when dropped).
+    pub data_dir: std::path::PathBuf,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+/// Starts `fabric-dev-peer serve --tls` on free loopback ports with the
+/// given `NAME=PATH` chaincodes (and extra `serve` options), and returns
+/// once it says it is ready.
+pub async fn serve_tls(
+    tag: &str,
+    chaincodes: &[(&str, &std::path::Path)],
+    extra: &[&str],
+) -> Served {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let data_dir =
+        std::env::temp_dir().join(format!("dev-peer-serve-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let mut command = Command::new(workspace_bin("fabric-dev-peer"));
+    command
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args([
+            "serve",
+            "--tls",
+            "--listen",
+            "127.0.0.1:0",
+            "--chaincode-listen",
+            "127.0.0.1:0",
+        ])
+        .args(extra);
+    for (name, path) in chaincodes {
+        command
+            .arg("--chaincode")
+            .arg(format!("{name}={}", path.display()));
+    }
+    let mut child = command
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("fabric-dev-peer starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+    let mut endpoint = None;
+    let mut crypto_path = None;
+    let ready = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(rest) = line.strip_prefix("Fabric Gateway: ") {
+                endpoint = rest.split_whitespace().next().map(str::to_owned);
+            }
+            if let Some(rest) = line.strip_prefix("fabric-samples gateway apps: CRYPTO_PATH=") {
+                crypto_path = rest.split_whitespace().next().map(std::path::PathBuf::from);
+            }
+            if line.starts_with("Ready.") {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(ready, Ok(true), "serve did not become ready within 60 s");
+    // Keep reading its output so it never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Served {
+        child,
+        endpoint: endpoint.expect("serve prints its endpoint"),
+        crypto_path: crypto_path.expect("serve prints CRYPTO_PATH"),
+        data_dir,
+    }
+}

@@ -8,93 +8,28 @@
 //! first use; the binaries come from `cargo test --workspace`'s build.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::path::Path;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 
-/// `target/debug`, where `cargo test --workspace` builds every binary.
-fn bin(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let path = exe.ancestors().nth(2).unwrap().join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: run the tests with `cargo test --workspace` (it builds every binary)",
-        path.display()
-    );
-    path
-}
+use integration_tests::{Served, serve_tls, workspace_bin};
 
-/// A running `fabric-dev-peer serve` and what it printed.
-struct Serve {
-    child: Child,
-    endpoint: String,
-    crypto_path: String,
-    _data_dir: TempDir,
-}
-
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-async fn serve(name: &str) -> Serve {
-    let data_dir = std::env::temp_dir().join(format!("node-gateway-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&data_dir);
-    let mut child = Command::new(bin("fabric-dev-peer"))
-        .arg("--data-dir")
-        .arg(&data_dir)
-        .args([
-            "serve",
-            "--tls",
-            "--listen",
-            "127.0.0.1:0",
-            "--chaincode-listen",
-            "127.0.0.1:0",
-            "--chaincode",
-        ])
-        .arg(format!("basic={}", bin("asset-transfer-basic").display()))
-        .arg("--chaincode")
-        .arg(format!("events={}", bin("asset-transfer-events").display()))
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("fabric-dev-peer starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut endpoint = None;
-    let mut crypto_path = None;
-    let ready = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(rest) = line.strip_prefix("Fabric Gateway: ") {
-                endpoint = rest.split_whitespace().next().map(str::to_owned);
-            }
-            if let Some(rest) = line.strip_prefix("fabric-samples gateway apps: CRYPTO_PATH=") {
-                crypto_path = rest.split_whitespace().next().map(str::to_owned);
-            }
-            if line.starts_with("Ready.") {
-                return;
-            }
-        }
-        panic!("serve exited before it was ready");
-    })
-    .await;
-    assert!(ready.is_ok(), "serve was not ready within 60 s");
-    Serve {
-        child,
-        endpoint: endpoint.expect("serve prints its endpoint"),
-        crypto_path: crypto_path.expect("serve prints CRYPTO_PATH"),
-        _data_dir: TempDir(data_dir),
-    }
+async fn serve(tag: &str) -> Served {
+    serve_tls(
+        tag,
+        &[
+            ("basic", &workspace_bin("asset-transfer-basic")),
+            ("events", &workspace_bin("asset-transfer-events")),
+        ],
+        &[],
+    )
+    .await
 }
 
 /// Runs `node app.js <mode>` against `serve`; returns its checks by name.
-async fn app(serve: &Serve, mode: &str, chaincode: &str) -> HashMap<String, Value> {
+async fn app(serve: &Served, mode: &str, chaincode: &str) -> HashMap<String, Value> {
     let modules = test_fixtures::require_npm_fixture("node-gateway");
     let dir: &Path = modules.parent().unwrap();
     let output = tokio::time::timeout(

@@ -5,6 +5,7 @@
 //! identifiers with `__fabric_`.
 
 mod checks;
+mod client;
 mod dispatch;
 mod metadata;
 #[cfg(test)]
@@ -89,6 +90,7 @@ fn generate(contract: &Contract) -> TokenStream {
     let wire_names = contract.transactions.iter().map(|t| &t.wire_name);
     let dispatch = dispatch::dispatch(contract);
     let checks = checks::checks(contract);
+    let client = client::client(contract);
     quote! {
         const _: () = {
             #[allow(unused_imports)]
@@ -129,6 +131,8 @@ fn generate(contract: &Contract) -> TokenStream {
 
             #checks
         };
+
+        #client
     }
 }
 
