@@ -332,11 +332,21 @@ mod command {
         name: String,
         /// Chaincode executable to start; it dials this peer as the real peer starts chaincode.
         /// Its output goes to `<data-dir>/logs/<name>.log`.
-        #[arg(long, conflicts_with = "connect")]
+        #[arg(long, conflicts_with_all = ["connect", "gateway"])]
         chaincode: Option<PathBuf>,
         /// Address of a chaincode-as-a-service server to dial instead.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "gateway")]
         connect: Option<String>,
+        /// Call through the Fabric Gateway of a running `serve` (or any peer) at this address,
+        /// as `--user` of `--mspid` (their MSP folder under `<data-dir>/organizations`).
+        #[arg(long)]
+        gateway: Option<String>,
+        /// With `--gateway`: use TLS, trusting `--cafile` (default: the TLS CAs `serve` wrote).
+        #[arg(long, requires = "gateway")]
+        tls: bool,
+        /// With `--gateway --tls`: the TLS CA certificate to trust.
+        #[arg(long, requires = "tls")]
+        cafile: Option<PathBuf>,
     }
 
     #[derive(Args)]
@@ -381,6 +391,12 @@ mod command {
                     Err(e) if attempts < 50 && e.to_string().contains("already open") => {
                         attempts += 1;
                         std::thread::sleep(Duration::from_millis(50));
+                    }
+                    Err(e) if e.to_string().contains("already open") => {
+                        return Err(format!(
+                            "Error: {e}: is `fabric-dev-peer serve` running on {}? Call it with --gateway <address> instead",
+                            self.data_dir.display()
+                        ));
                     }
                     Err(e) => return Err(format!("Error: {e}")),
                 }
@@ -622,6 +638,36 @@ mod command {
 
     async fn dispatch(cli: Cli, out: &mut Out<'_>) -> Result<(), String> {
         match &cli.command {
+            Command::Invoke(call) if call.target.gateway.is_some() => {
+                gateway_call(&cli, call, "invoke", out).await
+            }
+            Command::Query(call) if call.target.gateway.is_some() => {
+                gateway_call(&cli, call, "query", out).await
+            }
+            Command::Metadata(target) if target.gateway.is_some() => {
+                let call = Call {
+                    target: Target {
+                        name: target.name.clone(),
+                        chaincode: None,
+                        connect: None,
+                        gateway: target.gateway.clone(),
+                        tls: target.tls,
+                        cafile: target.cafile.clone(),
+                    },
+                    ctor: r#"{"Args":["org.hyperledger.fabric:GetMetadata"]}"#.into(),
+                    transient: None,
+                };
+                let mut json = Vec::new();
+                gateway_call(&cli, &call, "query", &mut json).await?;
+                let value: serde_json::Value = serde_json::from_slice(&json)
+                    .map_err(|e| format!("Error: GetMetadata did not return JSON: {e}"))?;
+                outln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(&value).unwrap_or_default()
+                );
+                Ok(())
+            }
             Command::Invoke(call) => {
                 let session = cli.session(&call.target).await?;
                 session
@@ -702,6 +748,130 @@ mod command {
                     "then: fabric-dev-peer invoke -n {name} --chaincode target/debug/{name} -c '{{\"Args\":[\"CreateAsset\",\"asset1\",\"Tomoko\",\"300\"]}}'"
                 );
                 Ok(())
+            }
+        }
+    }
+
+    /// `invoke`/`query` through a Fabric Gateway (`--gateway`), signed by
+    /// `--user` of `--mspid` from the MSP folders `serve` writes.
+    async fn gateway_call(
+        cli: &Cli,
+        call: &Call,
+        action: &str,
+        out: &mut Out<'_>,
+    ) -> Result<(), String> {
+        use fabric_gateway_client::{Gateway, PeerEndpoint, msp};
+
+        let target = &call.target;
+        let address = target.gateway.as_deref().unwrap_or_default();
+        let domain = format!(
+            "{}.example.com",
+            cli.mspid.trim_end_matches("MSP").to_ascii_lowercase()
+        );
+        let org_dir = cli
+            .data_dir
+            .join("organizations/peerOrganizations")
+            .join(&domain);
+        let user = if cli.user.contains('@') {
+            cli.user.clone()
+        } else {
+            format!("{}@{domain}", cli.user)
+        };
+        let msp_dir = org_dir.join("users").join(&user).join("msp");
+        let (identity, signer) = msp::load(&msp_dir, &cli.mspid).map_err(|e| {
+            format!(
+                "Error: cannot read the identity of {user} in {}: {e} (is `serve` running with --data-dir {}?)",
+                msp_dir.display(),
+                cli.data_dir.display()
+            )
+        })?;
+        let mut endpoint = PeerEndpoint::new(address);
+        if target.tls {
+            // The TLS CAs `serve` wrote, one per organization (whichever
+            // organization's peer serves the Gateway), or `--cafile`.
+            let pem = match &target.cafile {
+                Some(ca) => std::fs::read(ca)
+                    .map_err(|e| format!("Error: cannot read the TLS CA {}: {e}", ca.display()))?,
+                None => {
+                    let orgs = cli.data_dir.join("organizations/peerOrganizations");
+                    let mut pem = Vec::new();
+                    for org in std::fs::read_dir(&orgs)
+                        .map_err(|e| {
+                            format!("Error: cannot read {}: {e} (give --cafile)", orgs.display())
+                        })?
+                        .flatten()
+                    {
+                        let domain = org.file_name().to_string_lossy().into_owned();
+                        if let Ok(ca) = std::fs::read(
+                            org.path().join(format!("peers/peer0.{domain}/tls/ca.crt")),
+                        ) {
+                            pem.extend_from_slice(&ca);
+                        }
+                    }
+                    pem
+                }
+            };
+            endpoint = endpoint.tls_ca_certificate(pem);
+        }
+        let gateway = Gateway::builder()
+            .identity(identity)
+            .signer(signer)
+            .endpoint(endpoint)
+            .connect()
+            .await
+            .map_err(|e| format!("Error: cannot connect to the gateway at {address}: {e}"))?;
+        let args = parse_ctor(&call.ctor).map_err(|e| format!("Error: {e}"))?;
+        let (function, rest) = args.split_first().ok_or("Error: no function to call")?;
+        let contract = gateway.network(&cli.channel).contract(&target.name);
+        let transient = match &call.transient {
+            Some(t) => parse_transient(t).map_err(|e| format!("Error: {e}"))?,
+            None => Default::default(),
+        };
+        let transient: Vec<(String, Vec<u8>)> = transient
+            .into_iter()
+            .map(|(k, v)| (k, v.to_vec()))
+            .collect();
+        let result = if action == "invoke" {
+            contract
+                .submit(function)
+                .arguments(rest)
+                .transient_data(transient)
+                .invoke()
+                .await
+        } else {
+            contract
+                .evaluate(function)
+                .arguments(rest)
+                .transient_data(transient)
+                .invoke()
+                .await
+        };
+        match result {
+            Ok(payload) if action == "invoke" => {
+                outln!(
+                    out,
+                    "Chaincode invoke successful. result: status:200 payload:{:?}",
+                    String::from_utf8_lossy(&payload)
+                );
+                Ok(())
+            }
+            Ok(payload) => {
+                outln!(out, "{}", String::from_utf8_lossy(&payload));
+                Ok(())
+            }
+            Err(e) => {
+                // A chaincode's own error reads as the peer CLI prints it.
+                let chaincode = e.details().iter().find_map(|d| {
+                    let rest = d.message.strip_prefix("chaincode response ")?;
+                    let (status, message) = rest.split_once(", ")?;
+                    Some((status.parse::<i32>().ok()?, message.to_owned()))
+                });
+                match chaincode {
+                    Some((status, message)) => Err(format!(
+                        "Error: endorsement failure during {action}. response: status:{status} message:{message:?}"
+                    )),
+                    None => Err(format!("Error: {e}")),
+                }
             }
         }
     }
@@ -857,6 +1027,9 @@ mod command {
             name: "basic".into(),
             chaincode: Some(binary),
             connect: None,
+            gateway: None,
+            tls: false,
+            cafile: None,
         };
         outln!(
             out,
