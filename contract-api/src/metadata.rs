@@ -310,6 +310,7 @@ const ALLOWED: &[&str] = &[
 /// * other unions (`oneOf`/`anyOf` of several shapes, as data-carrying enums
 ///   produce) are not expressible and become `{}` (any value) with a
 ///   description: their exact schema is in `components`;
+/// * a tuple's `prefixItems` becomes the array form of `items`;
 /// * unknown keywords are dropped.
 pub fn fabric_subset(schema: Value) -> Value {
     let Value::Object(mut map) = schema else {
@@ -364,6 +365,10 @@ pub fn fabric_subset(schema: Value) -> Value {
     }
     if let Some(Value::Array(values)) = map.get_mut("enum") {
         values.retain(|v| !v.is_null());
+    }
+    // A tuple's `prefixItems` (draft 2020) is `items` as an array (draft 4).
+    if let Some(Value::Array(prefix)) = map.remove("prefixItems") {
+        map.insert("items".into(), Value::Array(prefix));
     }
     map.retain(|k, _| ALLOWED.contains(&k.as_str()));
     for key in ["items", "additionalProperties"] {
