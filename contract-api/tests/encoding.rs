@@ -203,7 +203,9 @@ async fn transaction(kit: &TestKit, name: &str) -> Value {
 
 /// `(transaction, parameter schema, [(argument, result)])`: each argument
 /// spelling and the result it gives; every result must give itself back.
-fn cases() -> Vec<(&'static str, Value, Vec<(&'static [u8], &'static [u8])>)> {
+type Case = (&'static str, Value, Vec<(&'static [u8], &'static [u8])>);
+
+fn cases() -> Vec<Case> {
     vec![
         (
             "Text",
