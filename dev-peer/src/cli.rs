@@ -601,14 +601,7 @@ mod command {
             if !succeeded(&outcome) {
                 return Err(failure("query", &outcome));
             }
-            let value: serde_json::Value = serde_json::from_slice(&outcome.response.payload)
-                .map_err(|e| format!("Error: GetMetadata did not return JSON: {e}"))?;
-            outln!(
-                out,
-                "{}",
-                serde_json::to_string_pretty(&value).unwrap_or_default()
-            );
-            Ok(())
+            print_metadata(out, &outcome.response.payload)
         }
 
         async fn script(&self, out: &mut Out<'_>, file: &Path) -> Result<(), String> {
@@ -659,14 +652,7 @@ mod command {
                 };
                 let mut json = Vec::new();
                 gateway_call(&cli, &call, "query", &mut json).await?;
-                let value: serde_json::Value = serde_json::from_slice(&json)
-                    .map_err(|e| format!("Error: GetMetadata did not return JSON: {e}"))?;
-                outln!(
-                    out,
-                    "{}",
-                    serde_json::to_string_pretty(&value).unwrap_or_default()
-                );
-                Ok(())
+                print_metadata(out, &json)
             }
             Command::Invoke(call) => {
                 let session = cli.session(&call.target).await?;
@@ -750,6 +736,18 @@ mod command {
                 Ok(())
             }
         }
+    }
+
+    /// Prints `GetMetadata`'s JSON, indented.
+    fn print_metadata(out: &mut Out<'_>, json: &[u8]) -> Result<(), String> {
+        let value: serde_json::Value = serde_json::from_slice(json)
+            .map_err(|e| format!("Error: GetMetadata did not return JSON: {e}"))?;
+        outln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
+        Ok(())
     }
 
     /// `invoke`/`query` through a Fabric Gateway (`--gateway`), signed by

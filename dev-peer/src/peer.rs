@@ -628,12 +628,10 @@ impl DevPeer {
             .chain_update(std::process::id().to_le_bytes())
             .finalize()[..24]
             .to_vec();
-        let txid = invocation.txid.clone().unwrap_or_else(|| {
-            hex(&Sha256::new()
-                .chain_update(&nonce)
-                .chain_update(creator)
-                .finalize())
-        });
+        let txid = invocation
+            .txid
+            .clone()
+            .unwrap_or_else(|| fabric_chaincode_shim::proto::transaction_id(&nonce, creator));
         let chaincode_id = ChaincodeId {
             name: chaincode.to_owned(),
             ..Default::default()

@@ -19,7 +19,6 @@ pub mod contract;
 pub mod error;
 pub mod events;
 pub mod gateway;
-mod hex;
 pub mod identity;
 pub mod msp;
 pub mod network;

@@ -27,7 +27,6 @@ use fabric_protos::protos::{
     chaincode_spec,
 };
 use prost::Message;
-use sha2::{Digest, Sha256};
 
 use crate::error::{EndorseError, Error};
 use crate::gateway::{GatewayInner, Timeouts, request, with_deadline};
@@ -45,10 +44,7 @@ pub const NONCE_LENGTH: usize = 24;
 /// ```
 #[must_use]
 pub fn transaction_id(nonce: &[u8], creator: &[u8]) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(nonce);
-    hasher.update(creator);
-    crate::hex::encode(&hasher.finalize())
+    fabric_protos::transaction_id(nonce, creator)
 }
 
 /// Everything a proposal is made of.
@@ -370,6 +366,7 @@ mod tests {
             timestamp,
         });
 
+        use sha2::{Digest, Sha256};
         let mut hasher = Sha256::new();
         hasher.update(nonce);
         hasher.update(&creator);

@@ -25,7 +25,6 @@ use prost::Message;
 use sha2::{Digest, Sha256};
 
 use crate::ledger::{RangeRead, ReadSet, Space, Version, Write, WriteSet};
-use crate::peer::hex;
 
 /// A signed proposal, unpacked.
 #[derive(Debug, Clone)]
@@ -180,10 +179,7 @@ impl UnpackedProposal {
 
 /// Lower-case hex SHA-256 of nonce and creator: a transaction id.
 pub fn txid_of(nonce: &[u8], creator: &[u8]) -> String {
-    hex(&Sha256::new()
-        .chain_update(nonce)
-        .chain_update(creator)
-        .finalize())
+    fabric_chaincode_shim::proto::transaction_id(nonce, creator)
 }
 
 fn version(v: Option<Version>) -> Option<KvVersion> {
