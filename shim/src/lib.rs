@@ -76,8 +76,11 @@ pub use stub::{
 };
 
 /// Starts a chaincode in the mode its environment selects (see
-/// [`transport::StartMode::from_sources`]) on a single-threaded runtime, and
-/// returns when the connection ends or the server is stopped.
+/// [`transport::StartMode::from_sources`] and
+/// [`transport::LifecycleConfig::from_sources`]) on a single-threaded
+/// runtime, and returns when the connection ends or, on SIGTERM or Ctrl-C,
+/// after a graceful shutdown (see [`transport::run`]): `Ok(())` when every
+/// transaction completed, [`Error::DrainTimeout`] when some had to be cut off.
 ///
 /// ```no_run
 /// # use fabric_chaincode_shim::{Chaincode, ChaincodeStub, Response, success};
@@ -95,11 +98,12 @@ pub use stub::{
 /// ```
 pub fn start<C: Chaincode>(chaincode: C) -> Result<()> {
     let mode = transport::StartMode::from_env()?;
+    let lifecycle = transport::LifecycleConfig::from_env()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Transport(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(transport::run(Arc::new(chaincode), mode))
+    runtime.block_on(transport::run(Arc::new(chaincode), mode, &lifecycle))
 }
 
 static LOCAL_MSPID: std::sync::RwLock<Option<String>> = std::sync::RwLock::new(None);
