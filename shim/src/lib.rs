@@ -58,6 +58,7 @@
 mod chaincode;
 mod error;
 mod keys;
+pub mod logging;
 pub mod message;
 pub mod proto;
 pub mod session;
@@ -81,6 +82,9 @@ pub use stub::{
 /// runtime, and returns when the connection ends or, on SIGTERM or Ctrl-C,
 /// after a graceful shutdown (see [`transport::run`]): `Ok(())` when every
 /// transaction completed, [`Error::DrainTimeout`] when some had to be cut off.
+///
+/// It does not install a log subscriber: call [`logging::init`] first for
+/// the one `fabric-contract-api` chaincodes use.
 ///
 /// ```no_run
 /// # use fabric_chaincode_shim::{Chaincode, ChaincodeStub, Response, success};

@@ -211,6 +211,12 @@ pub mod env {
     pub const CHAINCODE_DRAIN_TIMEOUT: &str = "CHAINCODE_DRAIN_TIMEOUT";
     /// `host:port` of an extra plaintext gRPC health endpoint (both modes).
     pub const CHAINCODE_HEALTH_ADDRESS: &str = "CHAINCODE_HEALTH_ADDRESS";
+    /// Log level (CRITICAL, ERROR, WARNING, INFO, DEBUG), as the peer passes it;
+    /// `RUST_LOG` wins when set.
+    pub const CHAINCODE_LOGGING_LEVEL: &str = "CORE_CHAINCODE_LOGGING_LEVEL";
+    /// `json` for one JSON object per log line; anything else (the peer
+    /// passes its own format string) is plain text.
+    pub const CHAINCODE_LOGGING_FORMAT: &str = "CORE_CHAINCODE_LOGGING_FORMAT";
 }
 
 impl StartMode {
