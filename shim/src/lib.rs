@@ -8,14 +8,16 @@
 //!   `ChaincodeSupport.Register` ([`transport::dial`]), or serves
 //!   `Chaincode.Connect` as chaincode-as-a-service
 //!   ([`transport::ChaincodeServer`]) — with TLS and mutual TLS, configured
-//!   from the environment variables and flags Fabric's launchers use;
+//!   from the environment variables and flags Fabric's launchers use, a
+//!   graceful shutdown on SIGTERM and gRPC health checks;
 //! * [`session`]: the handler state machine (REGISTER → REGISTERED → READY,
 //!   concurrent transactions, replies routed by channel and transaction id,
 //!   KEEPALIVE, COMPLETED/ERROR, panic isolation);
 //! * [`ChaincodeStub`]: the whole stub API of the Go shim v2.3 — state,
 //!   ranges, composite keys, rich queries, pagination, history, private data,
 //!   key-level endorsement, events, calls to other chaincodes, proposal
-//!   accessors, write batches and multi-get.
+//!   accessors, write batches and multi-get;
+//! * [`logging`]: the log set-up of a chaincode process (text or JSON lines).
 //!
 //! Most contracts are written with `fabric-contract-api`, which builds on
 //! this crate; implement [`Chaincode`] directly for full control:
@@ -41,8 +43,9 @@
 //! }
 //!
 //! fn main() -> std::process::ExitCode {
+//!     fabric_chaincode_shim::logging::init();
 //!     // Dials the peer (`--peer.address`, `CORE_CHAINCODE_ID_NAME`, ...) or,
-//!     // with `CHAINCODE_SERVER_ADDRESS` set, serves it.
+//!     // with `CHAINCODE_SERVER_ADDRESS` set, serves it; stops gracefully on SIGTERM.
 //!     match fabric_chaincode_shim::start(KeyValue) {
 //!         Ok(()) => std::process::ExitCode::SUCCESS,
 //!         Err(e) => {

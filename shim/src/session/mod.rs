@@ -338,9 +338,10 @@ impl<C: Chaincode> Session<C> {
 
     async fn start_transaction(&self, msg: ChaincodeMessage) -> Result<()> {
         if self.draining {
-            // Not started: the peer reports ERROR as a failure of the peer
-            // rather than of the chaincode (status 500 without payload), which
-            // a Fabric Gateway retries on another peer.
+            // Not started. The peer reports an ERROR as its own failure
+            // (status 500 without payload), which a Fabric Gateway evaluates
+            // again on another peer; COMPLETED with a 5xx status would be the
+            // contract's final answer.
             let text = "the chaincode is shutting down and accepts no new transactions";
             tracing::warn!(
                 txid = %msg.txid,

@@ -20,8 +20,8 @@
 //! 2. transactions already received run to completion and their COMPLETED is
 //!    sent; transactions that arrive later are answered with ERROR ("the
 //!    chaincode is shutting down"), which the peer reports as its own
-//!    failure (status 500 without payload) and a Fabric Gateway retries on
-//!    another peer;
+//!    failure (status 500 without payload) and a Fabric Gateway evaluates
+//!    again on another peer (a COMPLETED with status 503 would be final);
 //! 3. each stream is closed once its transactions are reported, and the call
 //!    returns `Ok(())` (exit status 0);
 //! 4. if the drain deadline ([`LifecycleConfig::drain_timeout`], default
