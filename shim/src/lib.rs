@@ -84,7 +84,8 @@ pub use stub::{
 /// [`transport::LifecycleConfig::from_sources`]) on a single-threaded
 /// runtime, and returns when the connection ends or, on SIGTERM or Ctrl-C,
 /// after a graceful shutdown (see [`transport::run`]): `Ok(())` when every
-/// transaction completed, [`Error::DrainTimeout`] when some had to be cut off.
+/// transaction completed (or when the peer closed the connection of a
+/// dialling chaincode), [`Error::DrainTimeout`] when some had to be cut off.
 ///
 /// It does not install a log subscriber: call [`logging::init`] first for
 /// the one `fabric-contract-api` chaincodes use.

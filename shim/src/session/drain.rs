@@ -237,16 +237,22 @@ impl Drop for InFlight {
 }
 
 /// The function name of a transaction's arguments, for logs: the first
-/// argument, lossily decoded and shortened.
+/// argument, lossily decoded, without control characters (a client chooses
+/// it: it must not forge log lines) and shortened.
 pub(crate) fn function_name(args: &[bytes::Bytes]) -> String {
     let Some(first) = args.first() else {
         return String::new();
     };
     let text = String::from_utf8_lossy(first);
-    match text.char_indices().nth(MAX_FUNCTION_LEN) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.into_owned(),
+    let mut name: String = text
+        .chars()
+        .take(MAX_FUNCTION_LEN)
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect();
+    if text.chars().nth(MAX_FUNCTION_LEN).is_some() {
+        name.push('…');
     }
+    name
 }
 
 #[cfg(test)]
@@ -265,6 +271,10 @@ mod tests {
         assert_eq!(
             function_name(&[bytes::Bytes::from_static(b"a\xffb")]),
             "a\u{fffd}b"
+        );
+        assert_eq!(
+            function_name(&[bytes::Bytes::from_static(b"Get\nERROR forged\x1b[31m")]),
+            "Get\u{fffd}ERROR forged\u{fffd}[31m"
         );
     }
 }

@@ -53,7 +53,7 @@ use std::time::Duration;
 use futures_util::{Stream, StreamExt};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
-use tonic::transport::server::TcpIncoming;
+use tonic::transport::server::{Router, TcpIncoming};
 use tonic::transport::{Certificate, ClientTlsConfig, Endpoint, Identity, Server, ServerTlsConfig};
 use tonic_health::pb::health_server::{Health, HealthServer};
 use tonic_health::server::HealthReporter;
@@ -200,11 +200,12 @@ async fn dial_inner<C: Chaincode>(
     drain.set_health(false).await;
     let mut signal = std::pin::pin!(signal);
     let inbound = tokio::select! {
-        connected = register(Arc::clone(&chaincode), config, &drain) => connected?,
+        biased;
         () = &mut signal => {
             tracing::info!("stopped before the peer was reached");
             return Ok(());
         }
+        connected = register(Arc::clone(&chaincode), config, &drain) => connected?,
     };
     let (session, inbound) = inbound;
     let mut session = std::pin::pin!(session.run(inbound));
@@ -462,13 +463,8 @@ impl<C: Chaincode> ChaincodeServer<C> {
             drain: Box::pin(drain.started()),
         };
         let (close, closed) = tokio::sync::oneshot::channel::<()>();
-        let server = builder
-            .add_service(health_service)
-            .add_service(service)
-            .serve_with_incoming_shutdown(incoming, async {
-                let _ = closed.await;
-            });
-        let mut server = std::pin::pin!(server);
+        let router = builder.add_service(health_service).add_service(service);
+        let mut server = std::pin::pin!(serve_router(router, incoming, closed));
         let failed = |e: tonic::transport::Error| {
             Error::Transport(format!("chaincode server failed: {}", error_chain(&e)))
         };
@@ -523,14 +519,30 @@ async fn bind(address: &str, what: &str) -> Result<(TcpListener, SocketAddr)> {
 
 /// Serves only the health service, in plaintext, until aborted.
 async fn serve_health<H: Health>(listener: TcpListener, service: HealthServer<H>) {
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-    if let Err(e) = Server::builder()
-        .add_service(service)
-        .serve_with_incoming(incoming)
-        .await
-    {
+    let incoming = UntilDrain {
+        inner: Some(TcpIncoming::from(listener).with_nodelay(Some(true))),
+        drain: Box::pin(std::future::pending()),
+    };
+    let (_never, closed) = tokio::sync::oneshot::channel();
+    let router = Server::builder().add_service(service);
+    if let Err(e) = serve_router(router, incoming, closed).await {
         tracing::error!("health endpoint failed: {}", error_chain(&e));
     }
+}
+
+/// Serves `router` on `incoming` until `closed` completes, then closes its
+/// connections gracefully. The chaincode server and the health endpoint share
+/// this one instantiation of tonic's server, which keeps the binary small.
+async fn serve_router(
+    router: Router,
+    incoming: UntilDrain,
+    closed: tokio::sync::oneshot::Receiver<()>,
+) -> std::result::Result<(), tonic::transport::Error> {
+    router
+        .serve_with_incoming_shutdown(incoming, async {
+            let _ = closed.await;
+        })
+        .await
 }
 
 /// Aborts a background task when dropped.
