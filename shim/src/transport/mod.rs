@@ -110,6 +110,10 @@ pub async fn run<C: Chaincode>(
                     let (listener, local) = bind(address, "the health address").await?;
                     tracing::info!(address = %local, "health endpoint listening");
                     let (reporter, service) = tonic_health::server::health_reporter();
+                    // Not ready until the peer has sent READY.
+                    reporter
+                        .set_service_status("", tonic_health::ServingStatus::NotServing)
+                        .await;
                     let task = tokio::spawn(serve_health(listener, service));
                     Some((reporter, AbortOnDrop(task)))
                 }
@@ -195,9 +199,8 @@ async fn dial_inner<C: Chaincode>(
     drain_timeout: Duration,
     health: Option<HealthReporter>,
 ) -> Result<()> {
+    // `health` reports NOT_SERVING until the session's READY.
     let drain = Drain::new(health, DIAL_HEALTH);
-    // Not ready until the peer has sent READY.
-    drain.set_health(false).await;
     let mut signal = std::pin::pin!(signal);
     let inbound = tokio::select! {
         biased;
