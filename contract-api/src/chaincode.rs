@@ -235,6 +235,12 @@ impl ContractChaincode {
     ///
     /// With the argument `metadata` (or `--metadata`) it prints the metadata
     /// JSON and exits, without a peer: for build-time tooling.
+    ///
+    /// On SIGTERM or Ctrl-C it stops gracefully: running transactions
+    /// complete, new ones are refused, and the exit code is success, or
+    /// failure when `CHAINCODE_DRAIN_TIMEOUT` cut some off (see
+    /// [`fabric_chaincode_shim::transport`]). Logs are set up by
+    /// [`fabric_chaincode_shim::logging::init`].
     pub fn start(self) -> ExitCode {
         crate::logging::init();
         let first = std::env::args().nth(1);

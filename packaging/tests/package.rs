@@ -235,4 +235,55 @@ fn the_dockerfile_runs_the_server_as_non_root() {
     assert!(text.contains("AS build"), "multi-stage");
     assert!(text.contains("USER nonroot"));
     assert!(text.contains("CHAINCODE_SERVER_ADDRESS=0.0.0.0:9999"));
+    assert!(text.contains("STOPSIGNAL SIGTERM"), "graceful shutdown");
+}
+
+#[test]
+fn the_kubernetes_example_probes_the_chaincode_port_and_outlasts_the_drain() {
+    let text = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("kubernetes/chaincode.yaml"),
+    )
+    .unwrap();
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let value = |key: &str| {
+        let at = lines
+            .iter()
+            .position(|l| *l == format!("- name: {key}"))
+            .unwrap_or_else(|| panic!("{key} is set"));
+        lines[at + 1]
+            .strip_prefix("value: ")
+            .unwrap()
+            .trim_matches('"')
+            .to_owned()
+    };
+    let port = value("CHAINCODE_SERVER_ADDRESS")
+        .rsplit_once(':')
+        .unwrap()
+        .1
+        .to_owned();
+    for probe in ["readinessProbe:", "livenessProbe:"] {
+        let at = lines.iter().position(|l| *l == probe).unwrap();
+        assert_eq!(
+            lines[at + 1],
+            "grpc:",
+            "{probe} uses the gRPC health protocol"
+        );
+        assert_eq!(
+            lines[at + 2],
+            format!("port: {port}"),
+            "{probe} on the chaincode port"
+        );
+    }
+    let drain: u64 = value("CHAINCODE_DRAIN_TIMEOUT")
+        .strip_suffix('s')
+        .unwrap()
+        .parse()
+        .unwrap();
+    let grace: u64 = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("terminationGracePeriodSeconds: "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(grace > drain + 2, "the pod outlives the drain");
 }

@@ -36,6 +36,25 @@ pub enum Error {
     /// The gRPC transport failed (connect, TLS handshake, serve).
     #[error("transport error: {0}")]
     Transport(String),
+    /// The peer ended the stream or closed its connection: what a peer that
+    /// stops, restarts or drops the chaincode does, as opposed to a
+    /// [`Transport`](Error::Transport) failure.
+    #[error("the peer closed the stream")]
+    PeerClosed,
+    /// A graceful shutdown's drain deadline passed while transactions were
+    /// still running: they were cut off (each one is also logged, and the
+    /// peer received an ERROR for it).
+    #[error(
+        "the drain deadline of {deadline:?} passed with {} transaction(s) still running, cut off: {}",
+        cut_off.len(),
+        cut_off.join("; ")
+    )]
+    DrainTimeout {
+        /// The deadline that passed.
+        deadline: std::time::Duration,
+        /// The transactions cut off, each as `txid <id> on channel <name>, function <name>`.
+        cut_off: Vec<String>,
+    },
 }
 
 impl Error {

@@ -8,14 +8,16 @@
 //!   `ChaincodeSupport.Register` ([`transport::dial`]), or serves
 //!   `Chaincode.Connect` as chaincode-as-a-service
 //!   ([`transport::ChaincodeServer`]) — with TLS and mutual TLS, configured
-//!   from the environment variables and flags Fabric's launchers use;
+//!   from the environment variables and flags Fabric's launchers use, a
+//!   graceful shutdown on SIGTERM and gRPC health checks;
 //! * [`session`]: the handler state machine (REGISTER → REGISTERED → READY,
 //!   concurrent transactions, replies routed by channel and transaction id,
 //!   KEEPALIVE, COMPLETED/ERROR, panic isolation);
 //! * [`ChaincodeStub`]: the whole stub API of the Go shim v2.3 — state,
 //!   ranges, composite keys, rich queries, pagination, history, private data,
 //!   key-level endorsement, events, calls to other chaincodes, proposal
-//!   accessors, write batches and multi-get.
+//!   accessors, write batches and multi-get;
+//! * [`logging`]: the log set-up of a chaincode process (text or JSON lines).
 //!
 //! Most contracts are written with `fabric-contract-api`, which builds on
 //! this crate; implement [`Chaincode`] directly for full control:
@@ -41,8 +43,9 @@
 //! }
 //!
 //! fn main() -> std::process::ExitCode {
+//!     fabric_chaincode_shim::logging::init();
 //!     // Dials the peer (`--peer.address`, `CORE_CHAINCODE_ID_NAME`, ...) or,
-//!     // with `CHAINCODE_SERVER_ADDRESS` set, serves it.
+//!     // with `CHAINCODE_SERVER_ADDRESS` set, serves it; stops gracefully on SIGTERM.
 //!     match fabric_chaincode_shim::start(KeyValue) {
 //!         Ok(()) => std::process::ExitCode::SUCCESS,
 //!         Err(e) => {
@@ -58,6 +61,7 @@
 mod chaincode;
 mod error;
 mod keys;
+pub mod logging;
 pub mod message;
 /// Fabric's protobuf types (the `fabric-protos` crate).
 pub use fabric_protos as proto;
@@ -77,8 +81,15 @@ pub use stub::{
 };
 
 /// Starts a chaincode in the mode its environment selects (see
-/// [`transport::StartMode::from_sources`]) on a single-threaded runtime, and
-/// returns when the connection ends or the server is stopped.
+/// [`transport::StartMode::from_sources`] and
+/// [`transport::LifecycleConfig::from_sources`]) on a single-threaded
+/// runtime, and returns when the connection ends or, on SIGTERM or Ctrl-C,
+/// after a graceful shutdown (see [`transport::run`]): `Ok(())` when every
+/// transaction completed (or when the peer closed the connection of a
+/// dialling chaincode), [`Error::DrainTimeout`] when some had to be cut off.
+///
+/// It does not install a log subscriber: call [`logging::init`] first for
+/// the one `fabric-contract-api` chaincodes use.
 ///
 /// ```no_run
 /// # use fabric_chaincode_shim::{Chaincode, ChaincodeStub, Response, success};
@@ -96,11 +107,12 @@ pub use stub::{
 /// ```
 pub fn start<C: Chaincode>(chaincode: C) -> Result<()> {
     let mode = transport::StartMode::from_env()?;
+    let lifecycle = transport::LifecycleConfig::from_env()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Transport(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(transport::run(Arc::new(chaincode), mode))
+    runtime.block_on(transport::run(Arc::new(chaincode), mode, &lifecycle))
 }
 
 static LOCAL_MSPID: std::sync::RwLock<Option<String>> = std::sync::RwLock::new(None);

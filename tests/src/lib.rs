@@ -30,11 +30,18 @@ pub mod docs {
     pub struct DevPeerReadme;
 }
 
-use std::process::Stdio;
+use std::path::PathBuf;
+use std::process::{ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fabric_dev_peer::{DevPeer, RegisterServer};
-use tokio::process::{Child, Command};
+use tokio::io::AsyncBufReadExt;
+use tokio::process::{Child, ChildStderr, Command};
+use tokio::sync::Notify;
+pub use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+use tonic_health::pb::{HealthCheckRequest, HealthCheckResponse};
 
 /// Evaluates `org.hyperledger.fabric:GetMetadata` on chaincode `name`,
 /// checks it against Fabric's schemas and returns it.
@@ -95,11 +102,30 @@ pub async fn launch(
 ) -> Child {
     let mut command = Command::new(binary);
     command
-        .env("CORE_PEER_TLS_ENABLED", "false")
         .env("CORE_CHAINCODE_LOGGING_LEVEL", "WARNING")
         .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .kill_on_drop(true);
+        .stdout(Stdio::null());
+    launch_command(peer, command, name, mode).await
+}
+
+/// [`launch`] with a command the caller has prepared (arguments,
+/// environment, standard streams); `CORE_PEER_TLS_ENABLED` is `false`
+/// unless the command sets it, and in [`Mode::Service`] the chaincode
+/// listens on the command's `CHAINCODE_SERVER_ADDRESS` if it has one.
+pub async fn launch_command(peer: &DevPeer, mut command: Command, name: &str, mode: Mode) -> Child {
+    let tls_set = command
+        .as_std()
+        .get_envs()
+        .any(|(key, _)| key == "CORE_PEER_TLS_ENABLED");
+    if !tls_set {
+        command.env("CORE_PEER_TLS_ENABLED", "false");
+    }
+    command.kill_on_drop(true);
+    let binary = command
+        .as_std()
+        .get_program()
+        .to_string_lossy()
+        .into_owned();
     let id = format!("{name}:0123");
     match mode {
         Mode::Dial => {
@@ -119,11 +145,12 @@ pub async fn launch(
             child
         }
         Mode::Service => {
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .expect("a free loopback port")
-                .port();
-            let address = format!("127.0.0.1:{port}");
+            let chosen = command
+                .as_std()
+                .get_envs()
+                .find(|(key, _)| *key == "CHAINCODE_SERVER_ADDRESS")
+                .and_then(|(_, value)| value.map(|v| v.to_string_lossy().into_owned()));
+            let address = chosen.unwrap_or_else(|| format!("127.0.0.1:{}", free_port()));
             let child = command
                 .env("CHAINCODE_SERVER_ADDRESS", &address)
                 .env("CHAINCODE_ID", &id)
@@ -138,6 +165,124 @@ pub async fn launch(
             panic!("the chaincode server of {name} did not come up at {address}");
         }
     }
+}
+
+/// A loopback port that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+/// Sends SIGTERM to a child process, as `docker stop`, systemd and
+/// Kubernetes do first.
+pub fn terminate(child: &Child) {
+    let pid = child.id().expect("the process is running");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -TERM {pid} failed");
+}
+
+/// Waits (at most `limit`) for a child to exit.
+pub async fn exit_status(child: &mut Child, limit: Duration) -> ExitStatus {
+    match tokio::time::timeout(limit, child.wait()).await {
+        Ok(status) => status.expect("the exit status can be read"),
+        Err(_) => panic!("the process did not exit within {limit:?}"),
+    }
+}
+
+/// The standard error of a child, read line by line as it comes.
+#[derive(Clone, Default)]
+pub struct Log {
+    lines: Arc<Mutex<Vec<String>>>,
+    grew: Arc<Notify>,
+}
+
+impl Log {
+    /// Reads `stderr` in the background until it closes.
+    pub fn capture(stderr: ChildStderr) -> Log {
+        let log = Log::default();
+        let writer = log.clone();
+        tokio::spawn(async move {
+            let mut lines = tokio::io::BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                writer.lines.lock().unwrap().push(line);
+                writer.grew.notify_waiters();
+            }
+        });
+        log
+    }
+
+    /// Every line so far.
+    pub fn lines(&self) -> Vec<String> {
+        self.lines.lock().unwrap().clone()
+    }
+
+    /// Every line so far, as one text.
+    pub fn text(&self) -> String {
+        self.lines().join("\n")
+    }
+
+    /// Waits (at most `limit`) for a line containing `needle`, and returns it.
+    pub async fn wait_for(&self, needle: &str, limit: Duration) -> String {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let grew = self.grew.notified();
+            if let Some(line) = self.lines().into_iter().find(|l| l.contains(needle)) {
+                return line;
+            }
+            if tokio::time::timeout_at(deadline, grew).await.is_err() {
+                panic!("no log line contains {needle:?}; the log:\n{}", self.text());
+            }
+        }
+    }
+}
+
+/// A gRPC health-checking client of `address` (`host:port`, plaintext).
+pub async fn health_client(address: &str) -> HealthClient<tonic::transport::Channel> {
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
+        .expect("a valid address")
+        .connect()
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to the health endpoint {address}: {e}"));
+    HealthClient::new(channel)
+}
+
+/// What `grpc.health.v1.Health/Check` answers for `service` (`""`: the
+/// whole process), or the call's error.
+pub async fn health_status(
+    client: &mut HealthClient<tonic::transport::Channel>,
+    service: &str,
+) -> Result<ServingStatus, tonic::Status> {
+    let response: HealthCheckResponse = client
+        .check(HealthCheckRequest {
+            service: service.to_owned(),
+        })
+        .await?
+        .into_inner();
+    Ok(response.status())
+}
+
+/// Polls the health of `service` until it is `wanted` (at most `limit`).
+pub async fn wait_for_health(
+    client: &mut HealthClient<tonic::transport::Channel>,
+    service: &str,
+    wanted: ServingStatus,
+    limit: Duration,
+) {
+    let deadline = tokio::time::Instant::now() + limit;
+    let mut last = None;
+    while tokio::time::Instant::now() < deadline {
+        last = Some(health_status(client, service).await);
+        if matches!(&last, Some(Ok(status)) if *status == wanted) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the health of {service:?} did not become {wanted:?}: last {last:?}");
 }
 
 pub use test_fixtures::{assert_valid_metadata, validate_metadata};

@@ -2,11 +2,11 @@
 //! running transactions and the reply each one is waiting for.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use bytes::Bytes;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use super::PeerParams;
 use crate::error::{Error, Result};
@@ -24,6 +24,10 @@ pub(crate) struct Link {
     transactions: Mutex<HashMap<String, Waiter>>,
     params: OnceLock<PeerParams>,
     closed: AtomicBool,
+    /// Transactions started and not yet reported (COMPLETED or ERROR queued):
+    /// what a draining session waits for.
+    unreported: AtomicUsize,
+    all_reported: Notify,
 }
 
 impl Link {
@@ -33,6 +37,8 @@ impl Link {
             transactions: Mutex::new(HashMap::new()),
             params: OnceLock::new(),
             closed: AtomicBool::new(false),
+            unreported: AtomicUsize::new(0),
+            all_reported: Notify::new(),
         }
     }
 
@@ -56,6 +62,37 @@ impl Link {
             return Err(Error::Disconnected);
         }
         self.out.send(msg).await.map_err(|_| Error::Disconnected)
+    }
+
+    /// Queues a message without waiting for room; `false` when the queue is
+    /// full or the session has ended (for shutdown paths that must not block).
+    pub(crate) fn try_send(&self, msg: ChaincodeMessage) -> bool {
+        !self.closed.load(Ordering::Acquire) && self.out.try_send(msg).is_ok()
+    }
+
+    /// Counts a transaction that will be reported to the peer.
+    pub(crate) fn report_pending(&self) {
+        self.unreported.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Counts a transaction as reported (or abandoned).
+    pub(crate) fn reported(&self) {
+        if self.unreported.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.all_reported.notify_waiters();
+        }
+    }
+
+    /// Completes once every started transaction has been reported.
+    pub(crate) async fn all_reported(&self) {
+        loop {
+            let notified = self.all_reported.notified();
+            let mut notified = std::pin::pin!(notified);
+            notified.as_mut().enable();
+            if self.unreported.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            notified.await;
+        }
     }
 
     /// Waits (at most `limit`) until the transport has taken every queued message.

@@ -15,7 +15,16 @@
 //! The session is transport-agnostic: it reads `ChaincodeMessage`s from any
 //! stream and writes them into a channel, so the same code runs over gRPC in
 //! both connection modes and over in-process channels in tests.
+//!
+//! Each transaction runs in a `transaction` tracing span with the fields
+//! `txid`, `channel` and `function` (its first argument), so every log line
+//! written while it runs names it.
+//!
+//! A session started by the transport also takes part in graceful shutdown
+//! (`drain.rs`): once draining, new transactions are answered with ERROR,
+//! running ones complete, and the stream ends when all are reported.
 
+mod drain;
 mod link;
 
 use std::panic::AssertUnwindSafe;
@@ -23,6 +32,7 @@ use std::sync::Arc;
 
 use futures_util::{FutureExt, Stream, StreamExt};
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 use crate::chaincode::{Chaincode, ERROR, Response};
 use crate::error::{Error, Result};
@@ -32,6 +42,8 @@ use crate::proto::protos::{
 };
 use crate::stub::ChaincodeStub;
 
+pub(crate) use drain::Drain;
+use drain::InFlight;
 pub(crate) use link::{END_OF_STREAM, Link};
 
 /// The messages a session sends to the peer, in order. The stream ends when
@@ -156,6 +168,13 @@ pub struct Session<C> {
     state: State,
     /// Reused to look up the transaction of each reply.
     key_buffer: String,
+    /// The shutdown this session takes part in, if any.
+    drain: Option<Arc<Drain>>,
+    /// Whether this session's READY makes the process ready (dial mode).
+    ready_reports_health: bool,
+    /// How long a drained session waits for the peer to end its side.
+    linger: std::time::Duration,
+    draining: bool,
 }
 
 impl<C: Chaincode> Session<C> {
@@ -179,41 +198,84 @@ impl<C: Chaincode> Session<C> {
             link,
             state: State::Created,
             key_buffer: String::new(),
+            drain: None,
+            ready_reports_health: false,
+            linger: std::time::Duration::ZERO,
+            draining: false,
         };
         (session, Outgoing { rx, ended: false })
     }
 
+    /// Makes the session take part in `drain`. Once drained, it ends its
+    /// outgoing stream and waits at most `linger` for the peer to end its
+    /// side (which tells that the peer has read everything). With
+    /// `ready_reports_health`, READY reports the process as serving.
+    pub(crate) fn drained_by(
+        mut self,
+        drain: Arc<Drain>,
+        linger: std::time::Duration,
+        ready_reports_health: bool,
+    ) -> Self {
+        self.drain = Some(drain);
+        self.linger = linger;
+        self.ready_reports_health = ready_reports_health;
+        self
+    }
+
     /// Runs the session until the peer closes the stream or breaks the protocol.
     ///
-    /// Returns `Err` in both cases, with a message saying which: the Go shim
-    /// also ends with an error when its stream ends, and a dialling chaincode
-    /// process exits on it.
+    /// Returns `Err` in both cases, with a message saying which
+    /// ([`Error::PeerClosed`] when the peer ended the stream or its
+    /// connection closed): the Go shim also ends with an error when its
+    /// stream ends, and a dialling chaincode process exits on it. A session
+    /// that the transport drains for a graceful shutdown returns `Ok(())`
+    /// once its transactions are reported and its stream is closed.
     pub async fn run<S>(mut self, mut inbound: S) -> Result<()>
     where
         S: Stream<Item = Result<ChaincodeMessage, tonic::Status>> + Unpin,
     {
+        let drain_started = self.drain.as_ref().map(|d| d.started());
+        let mut drain_started = std::pin::pin!(async move {
+            match drain_started {
+                Some(started) => started.await,
+                None => std::future::pending().await,
+            }
+        });
+        let link = Arc::clone(&self.link);
         let result = loop {
-            match inbound.next().await {
-                Some(Ok(msg)) => {
-                    if let Err(e) = self.handle(msg).await {
-                        // Let the ERROR just queued reach the peer before the
-                        // stream goes away: wait for the transport to take it,
-                        // then give the peer a moment to close its side.
-                        self.link.flushed(GRACE).await;
-                        let _ = tokio::time::timeout(GRACE, async {
-                            while inbound.next().await.is_some() {}
-                        })
-                        .await;
-                        break Err(e);
+            tokio::select! {
+                biased;
+                item = inbound.next() => match item {
+                    Some(Ok(msg)) => {
+                        if let Err(e) = self.handle(msg).await {
+                            // Let the ERROR just queued reach the peer before the
+                            // stream goes away: wait for the transport to take it,
+                            // then give the peer a moment to close its side.
+                            self.link.flushed(GRACE).await;
+                            let _ = tokio::time::timeout(GRACE, async {
+                                while inbound.next().await.is_some() {}
+                            })
+                            .await;
+                            break Err(e);
+                        }
                     }
+                    Some(Err(status)) => break Err(stream_error(&status)),
+                    None => break Err(Error::PeerClosed),
+                },
+                () = &mut drain_started, if !self.draining => {
+                    self.draining = true;
                 }
-                Some(Err(status)) => {
-                    break Err(Error::Transport(format!(
-                        "stream from the peer failed: {}",
-                        status.message()
-                    )));
+                () = link.all_reported(), if self.draining => {
+                    // Every transaction is reported: end the stream after
+                    // what is queued, then let the peer end its side.
+                    self.link.shutdown().await;
+                    let _ = tokio::time::timeout(self.linger, async {
+                        while let Some(Ok(_)) = inbound.next().await {}
+                    })
+                    .await;
+                    tracing::debug!("session drained and closed");
+                    break Ok(());
                 }
-                None => break Err(Error::Transport("the peer closed the stream".into())),
             }
         };
         // Fail every request still waiting for the peer, so that their
@@ -239,6 +301,11 @@ impl<C: Chaincode> Session<C> {
                 tracing::info!(?params, "chaincode is ready");
                 self.link.set_params(params);
                 self.state = State::Ready;
+                if self.ready_reports_health
+                    && let Some(drain) = &self.drain
+                {
+                    drain.set_health(true).await;
+                }
                 Ok(())
             }
             (State::Ready, Some(MessageType::Transaction | MessageType::Init)) => {
@@ -270,6 +337,20 @@ impl<C: Chaincode> Session<C> {
     }
 
     async fn start_transaction(&self, msg: ChaincodeMessage) -> Result<()> {
+        if self.draining {
+            // Not started. The peer reports an ERROR as its own failure
+            // (status 500 without payload), which a Fabric Gateway evaluates
+            // again on another peer; COMPLETED with a 5xx status would be the
+            // contract's final answer.
+            let text = "the chaincode is shutting down and accepts no new transactions";
+            tracing::warn!(
+                txid = %msg.txid,
+                channel = %msg.channel_id,
+                "transaction refused: the chaincode is shutting down"
+            );
+            let reply = frame(MessageType::Error, text.into(), &msg.txid, &msg.channel_id);
+            return self.link.send(reply).await;
+        }
         let key = tx_key(&msg.channel_id, &msg.txid);
         if !self.link.begin(&key) {
             let text = format!(
@@ -280,24 +361,105 @@ impl<C: Chaincode> Session<C> {
             let reply = frame(MessageType::Error, text.into(), &msg.txid, &msg.channel_id);
             return self.link.send(reply).await;
         }
+        let in_flight = InFlight::new(&self.link, self.drain.as_ref(), &msg.txid, &msg.channel_id);
+        let slot = in_flight.task_slot();
         let chaincode = Arc::clone(&self.chaincode);
         let link = Arc::clone(&self.link);
-        tokio::spawn(execute(chaincode, link, key, msg));
+        let task = tokio::spawn(execute(chaincode, link, key, msg, in_flight));
+        slot.set(task.abort_handle());
         Ok(())
     }
 }
 
-/// Runs one transaction to completion and reports it to the peer.
+/// The error a failed inbound stream ends the session with: a peer that
+/// went away ([`Error::PeerClosed`]) or a real transport failure.
+fn stream_error(status: &tonic::Status) -> Error {
+    if peer_went_away(status) {
+        Error::PeerClosed
+    } else {
+        Error::Transport(format!(
+            "stream from the peer failed: {}",
+            crate::transport::status_text(status)
+        ))
+    }
+}
+
+/// Whether a stream error only says that the peer is gone: it cancelled the
+/// call, reset the stream or closed its connection without an error code, or
+/// the connection was closed or reset under us (a peer process that exits).
+fn peer_went_away(status: &tonic::Status) -> bool {
+    use std::io::ErrorKind;
+    if status.code() == tonic::Code::Cancelled {
+        return true;
+    }
+    let gone = |kind: ErrorKind| {
+        matches!(
+            kind,
+            ErrorKind::BrokenPipe
+                | ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::UnexpectedEof
+                | ErrorKind::NotConnected
+        )
+    };
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(status);
+    while let Some(error) = source {
+        if let Some(io) = error.downcast_ref::<std::io::Error>()
+            && gone(io.kind())
+        {
+            return true;
+        }
+        if let Some(h2) = error.downcast_ref::<h2::Error>() {
+            if let Some(io) = h2.get_io() {
+                return gone(io.kind());
+            }
+            return h2.is_remote()
+                && matches!(h2.reason(), Some(h2::Reason::NO_ERROR | h2::Reason::CANCEL));
+        }
+        source = error.source();
+    }
+    false
+}
+
+/// Runs one transaction to completion and reports it to the peer, in a
+/// `transaction` span naming it. `in_flight` is released (the transaction
+/// counts as reported) when this ends.
 async fn execute<C: Chaincode>(
     chaincode: Arc<C>,
     link: Arc<Link>,
     key: String,
     msg: ChaincodeMessage,
+    in_flight: InFlight,
+) {
+    let input = <ChaincodeInput as prost::Message>::decode(msg.payload.clone());
+    let function = input
+        .as_ref()
+        .map(|input| drain::function_name(&input.args))
+        .unwrap_or_default();
+    in_flight.set_function(&function);
+    let span = tracing::info_span!(
+        "transaction",
+        txid = %msg.txid,
+        channel = %msg.channel_id,
+        function = %function
+    );
+    transact(chaincode, link, key, msg, input)
+        .instrument(span)
+        .await;
+    drop(in_flight);
+}
+
+async fn transact<C: Chaincode>(
+    chaincode: Arc<C>,
+    link: Arc<Link>,
+    key: String,
+    msg: ChaincodeMessage,
+    input: std::result::Result<ChaincodeInput, prost::DecodeError>,
 ) {
     let is_init = msg.r#type == MessageType::Init as i32;
     let txid = msg.txid;
     let channel_id = msg.channel_id;
-    let input = match <ChaincodeInput as prost::Message>::decode(msg.payload) {
+    let input = match input {
         Ok(input) => input,
         Err(e) => {
             let text = format!("failed to unmarshal input: {e}");
@@ -330,7 +492,7 @@ async fn execute<C: Chaincode>(
         Ok(response) => response,
         Err(panic) => {
             let what = panic_message(&*panic);
-            tracing::error!(txid = %txid, "transaction panicked: {what}");
+            tracing::error!("transaction panicked: {what}");
             Response {
                 status: ERROR,
                 message: format!("transaction panicked: {what}"),
@@ -354,13 +516,13 @@ async fn execute<C: Chaincode>(
     );
     completed.chaincode_event = event.map(Box::new);
     if link.send(completed).await.is_err() {
-        tracing::warn!(txid = %txid, "could not report completion: the peer is gone");
+        tracing::warn!("could not report completion: the peer is gone");
     }
 }
 
 /// Ends a transaction with an ERROR message (a shim failure, not an application error).
 async fn fail(link: &Link, key: &str, txid: &str, channel_id: &str, text: String) {
-    tracing::error!(txid = %txid, "{text}");
+    tracing::error!("{text}");
     link.end(key);
     let _ = link
         .send(frame(MessageType::Error, text.into(), txid, channel_id))

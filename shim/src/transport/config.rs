@@ -2,6 +2,7 @@
 //! variables and encodings the peer and its launchers use.
 
 use std::path::Path;
+use std::time::Duration;
 
 use base64::Engine;
 
@@ -27,6 +28,98 @@ pub struct DialConfig {
     pub chaincode_id: String,
     /// TLS settings when `CORE_PEER_TLS_ENABLED` is true.
     pub tls: Option<ClientTls>,
+}
+
+/// Settings of the process around its connection, the same in both modes:
+/// how long a graceful shutdown may take, and where orchestrators can check
+/// its health.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LifecycleConfig {
+    /// `CHAINCODE_DRAIN_TIMEOUT`: on SIGTERM or Ctrl-C, how long transactions
+    /// already received may take to complete before they are cut off and the
+    /// process exits non-zero. Default [`DEFAULT_DRAIN_TIMEOUT`].
+    pub drain_timeout: Duration,
+    /// `CHAINCODE_HEALTH_ADDRESS`: `host:port` of an extra plaintext listener
+    /// answering only the gRPC health-checking protocol. Needed in the
+    /// dialling mode to have health checks at all, and in
+    /// chaincode-as-a-service when the chaincode port uses TLS (Kubernetes'
+    /// `grpc` probes do not speak TLS).
+    pub health_address: Option<String>,
+}
+
+/// The drain deadline when `CHAINCODE_DRAIN_TIMEOUT` is not set: well within
+/// the 10 s of `docker stop` and the 30 s of Kubernetes' termination grace period.
+pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Default for LifecycleConfig {
+    fn default() -> Self {
+        LifecycleConfig {
+            drain_timeout: DEFAULT_DRAIN_TIMEOUT,
+            health_address: None,
+        }
+    }
+}
+
+impl LifecycleConfig {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Self> {
+        Self::from_sources(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings from an environment lookup.
+    ///
+    /// `CHAINCODE_DRAIN_TIMEOUT` is a duration: a number with the unit `ms`,
+    /// `s` or `m` (`500ms`, `5s`, `1.5s`, `2m`), or a number of seconds.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use fabric_chaincode_shim::transport::LifecycleConfig;
+    ///
+    /// let env = |name: &str| match name {
+    ///     "CHAINCODE_DRAIN_TIMEOUT" => Some("1500ms".to_string()),
+    ///     "CHAINCODE_HEALTH_ADDRESS" => Some("0.0.0.0:9998".to_string()),
+    ///     _ => None,
+    /// };
+    /// let config = LifecycleConfig::from_sources(env).unwrap();
+    /// assert_eq!(config.drain_timeout, Duration::from_millis(1500));
+    /// assert_eq!(config.health_address.as_deref(), Some("0.0.0.0:9998"));
+    ///
+    /// assert_eq!(LifecycleConfig::from_sources(|_| None).unwrap(), LifecycleConfig::default());
+    /// let err = LifecycleConfig::from_sources(|_| Some("soon".into())).unwrap_err();
+    /// assert!(err.to_string().contains("CHAINCODE_DRAIN_TIMEOUT"));
+    /// ```
+    pub fn from_sources(env: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+        let drain_timeout = match env(env::CHAINCODE_DRAIN_TIMEOUT) {
+            Some(text) => parse_duration(&text).ok_or_else(|| {
+                Error::Config(format!(
+                    "'{}' must be a duration such as 5s, 500ms or 1m, not {text:?}",
+                    env::CHAINCODE_DRAIN_TIMEOUT
+                ))
+            })?,
+            None => DEFAULT_DRAIN_TIMEOUT,
+        };
+        Ok(LifecycleConfig {
+            drain_timeout,
+            health_address: env(env::CHAINCODE_HEALTH_ADDRESS),
+        })
+    }
+}
+
+/// `5s`, `500ms`, `1.5s`, `2m`, or a plain number of seconds.
+fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let (number, scale) = if let Some(n) = text.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (text, 1.0)
+    };
+    let number: f64 = number.trim().parse().ok()?;
+    Duration::try_from_secs_f64(number * scale).ok()
 }
 
 /// TLS settings of the dialling mode.
@@ -114,6 +207,16 @@ pub mod env {
     pub const CHAINCODE_TLS_CERT: &str = "CHAINCODE_TLS_CERT";
     /// PEM file of the CA that must have issued the peer's client certificate.
     pub const CHAINCODE_CLIENT_CA_CERT: &str = "CHAINCODE_CLIENT_CA_CERT";
+    /// Drain deadline of a graceful shutdown (`5s`, `500ms`, ...; default 5 s).
+    pub const CHAINCODE_DRAIN_TIMEOUT: &str = "CHAINCODE_DRAIN_TIMEOUT";
+    /// `host:port` of an extra plaintext gRPC health endpoint (both modes).
+    pub const CHAINCODE_HEALTH_ADDRESS: &str = "CHAINCODE_HEALTH_ADDRESS";
+    /// Log level (CRITICAL, ERROR, WARNING, INFO, DEBUG), as the peer passes it;
+    /// `RUST_LOG` wins when set.
+    pub const CHAINCODE_LOGGING_LEVEL: &str = "CORE_CHAINCODE_LOGGING_LEVEL";
+    /// `json` for one JSON object per log line; anything else (the peer
+    /// passes its own format string) is plain text.
+    pub const CHAINCODE_LOGGING_FORMAT: &str = "CORE_CHAINCODE_LOGGING_FORMAT";
 }
 
 impl StartMode {
@@ -562,6 +665,27 @@ mod tests {
         let e = mode(&[], &[&arg]).unwrap_err().to_string();
         assert!(e.contains("not a chaincode.json"), "{e}");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn drain_timeouts() {
+        for (text, millis) in [
+            ("5s", 5000),
+            ("500ms", 500),
+            ("1.5s", 1500),
+            ("2m", 120_000),
+            ("3", 3000),
+            (" 0 ", 0),
+        ] {
+            assert_eq!(
+                parse_duration(text),
+                Some(Duration::from_millis(millis)),
+                "{text}"
+            );
+        }
+        for text in ["", "s", "-1s", "5h", "five", "1e400"] {
+            assert_eq!(parse_duration(text), None, "{text}");
+        }
     }
 
     #[test]
