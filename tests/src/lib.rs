@@ -30,7 +30,6 @@ pub mod docs {
     pub struct DevPeerReadme;
 }
 
-use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
