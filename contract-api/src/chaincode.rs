@@ -241,6 +241,7 @@ impl ContractChaincode {
     /// failure when `CHAINCODE_DRAIN_TIMEOUT` cut some off (see
     /// [`fabric_chaincode_shim::transport`]). Logs are set up by
     /// [`fabric_chaincode_shim::logging::init`].
+    #[cfg(feature = "runtime")]
     pub fn start(self) -> ExitCode {
         crate::logging::init();
         let first = std::env::args().nth(1);

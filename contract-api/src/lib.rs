@@ -75,6 +75,7 @@ pub mod endorsement;
 mod error;
 pub mod identity;
 pub mod json;
+#[cfg(feature = "runtime")]
 mod logging;
 pub mod metadata;
 mod override_file;
@@ -100,6 +101,8 @@ pub use metadata::{Contact, Info, License};
 /// ```
 ///
 /// The chaincode's metadata `info` takes the crate's name and version.
+/// Needs the `runtime` feature (on by default).
+#[cfg(feature = "runtime")]
 #[macro_export]
 macro_rules! main {
     ($($contract:expr),+ $(,)?) => {

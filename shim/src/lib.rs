@@ -61,18 +61,18 @@
 mod chaincode;
 mod error;
 mod keys;
+#[cfg(feature = "runtime")]
 pub mod logging;
 pub mod message;
 /// Fabric's protobuf types (the `fabric-protos` crate).
 pub use fabric_protos as proto;
 pub mod session;
 mod stub;
+#[cfg(feature = "runtime")]
 pub mod transport;
 
-use std::sync::Arc;
-
 pub use chaincode::{Chaincode, ERROR, ERROR_THRESHOLD, OK, Response, error, success};
-pub use error::{Error, Result};
+pub use error::{Error, Result, error_chain};
 pub use keys::{create_composite_key, split_composite_key};
 pub use message::MessageType;
 pub use session::PeerParams;
@@ -105,6 +105,7 @@ pub use stub::{
 ///     }
 /// }
 /// ```
+#[cfg(feature = "runtime")]
 pub fn start<C: Chaincode>(chaincode: C) -> Result<()> {
     let mode = transport::StartMode::from_env()?;
     let lifecycle = transport::LifecycleConfig::from_env()?;
@@ -112,7 +113,11 @@ pub fn start<C: Chaincode>(chaincode: C) -> Result<()> {
         .enable_all()
         .build()
         .map_err(|e| Error::Transport(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(transport::run(Arc::new(chaincode), mode, &lifecycle))
+    runtime.block_on(transport::run(
+        std::sync::Arc::new(chaincode),
+        mode,
+        &lifecycle,
+    ))
 }
 
 static LOCAL_MSPID: std::sync::RwLock<Option<String>> = std::sync::RwLock::new(None);

@@ -47,3 +47,39 @@ async fn the_samples_steps_through_the_typed_client_over_tls() {
         .expect("the transfer's commit status");
     assert!(committed.parse::<u64>().unwrap() > 0);
 }
+
+/// The app takes the contract's crate without the chaincode runtime: no
+/// chaincode server, signal handling or log set-up in its build.
+#[test]
+fn the_app_leaves_the_chaincode_runtime_out() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = std::process::Command::new(cargo)
+        .args([
+            "tree",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "-p",
+            "asset-transfer-basic-app",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo tree runs");
+    let tree = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(tree.contains("fabric-contract-api"), "{tree}");
+    assert!(tree.contains("fabric-gateway-client"), "{tree}");
+    for runtime_only in ["tracing-subscriber", "axum"] {
+        assert!(
+            !tree
+                .lines()
+                .any(|l| l.starts_with(&format!("{runtime_only} "))),
+            "{runtime_only} is in the app's dependencies:\n{tree}"
+        );
+    }
+}

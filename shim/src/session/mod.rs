@@ -24,6 +24,8 @@
 //! (`drain.rs`): once draining, new transactions are answered with ERROR,
 //! running ones complete, and the stream ends when all are reported.
 
+// Used by the transport (feature `runtime`).
+#[cfg_attr(not(feature = "runtime"), allow(dead_code))]
 mod drain;
 mod link;
 
@@ -210,6 +212,7 @@ impl<C: Chaincode> Session<C> {
     /// outgoing stream and waits at most `linger` for the peer to end its
     /// side (which tells that the peer has read everything). With
     /// `ready_reports_health`, READY reports the process as serving.
+    #[cfg_attr(not(feature = "runtime"), allow(dead_code))]
     pub(crate) fn drained_by(
         mut self,
         drain: Arc<Drain>,
@@ -379,7 +382,7 @@ fn stream_error(status: &tonic::Status) -> Error {
     } else {
         Error::Transport(format!(
             "stream from the peer failed: {}",
-            crate::transport::status_text(status)
+            crate::error::status_text(status)
         ))
     }
 }

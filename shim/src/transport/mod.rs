@@ -696,34 +696,5 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     }
 }
 
-/// A gRPC status's message and its causes (its `Display` shows the code and
-/// the causes' debug form).
-pub(crate) fn status_text(status: &tonic::Status) -> String {
-    let mut text = status.message().to_owned();
-    if let Some(cause) = std::error::Error::source(status) {
-        let causes = error_chain(cause);
-        if !text.contains(&causes) {
-            if !text.is_empty() {
-                text.push_str(": ");
-            }
-            text.push_str(&causes);
-        }
-    }
-    text
-}
-
-/// An error with its causes, which tonic's transport errors hide (their
-/// `Display` alone often says only "transport error").
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
-}
+pub use crate::error::error_chain;
+pub(crate) use crate::error::status_text;
