@@ -2,7 +2,7 @@
 //! answers the system contract's `GetMetadata`.
 
 use std::path::Path;
-use std::process::ExitCode;
+
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
@@ -242,7 +242,8 @@ impl ContractChaincode {
     /// [`fabric_chaincode_shim::transport`]). Logs are set up by
     /// [`fabric_chaincode_shim::logging::init`].
     #[cfg(feature = "runtime")]
-    pub fn start(self) -> ExitCode {
+    pub fn start(self) -> std::process::ExitCode {
+        use std::process::ExitCode;
         crate::logging::init();
         let first = std::env::args().nth(1);
         if matches!(first.as_deref(), Some("metadata" | "--metadata")) {
