@@ -553,5 +553,139 @@ async fn a_person_calls_contracts_and_reads_the_ledger_and_the_live_feed() {
         .unwrap();
     assert_eq!(overflow, json!(0), "no horizontal scrolling at phone width");
 
+    // ----- every kind of parameter the form generator knows -----
+    c.set_window_size(1280, 1000).await.unwrap();
+    generated_form(c).await;
+
     browser.client.clone().close().await.unwrap();
+}
+
+/// Builds a form with the page's own generator for parameters of every
+/// kind, fills it by the labels and reads what the page would send.
+async fn generated_form(c: &Client) {
+    let parameters = json!([
+        {"name": "quantity", "required": true, "schema": {"type": "integer", "format": "int32", "minimum": 1, "maximum": 10}},
+        {"name": "price", "required": true, "schema": {"type": "number", "exclusiveMinimum": 0}},
+        {"name": "big", "required": true, "schema": {"type": "integer", "format": "int64"}},
+        {"name": "colour", "required": true, "schema": {"type": "string", "enum": ["red", "blue"]}},
+        {"name": "express", "required": true, "schema": {"type": "boolean"}},
+        {"name": "gift", "schema": {"type": "boolean"}},
+        {"name": "note", "schema": {"type": "string", "maxLength": 5}},
+        {"name": "owner", "required": true, "schema": {"type": "object", "$id": "Owner",
+            "properties": {"name": {"type": "string"}, "email": {"type": "string"}}, "required": ["name"]}},
+        {"name": "tags", "required": true, "schema": {"type": "array", "items": {"type": "string"}, "minItems": 1}},
+        {"name": "extra", "schema": {}},
+        {"name": "address", "schema": {"type": "object",
+            "properties": {"city": {"type": "string"}}, "required": ["city"]}}
+    ]);
+    c.execute(
+        r#"const panel = document.getElementById("contract-panel");
+           const form = document.createElement("form");
+           form.id = "generated";
+           window.generated = arguments[0].map((p, i) =>
+               buildField(p.schema, {id: `g${i}`, label: p.name, required: !!p.required}));
+           window.generated.forEach((f) => form.append(f.element));
+           panel.replaceChildren(form);"#,
+        vec![parameters],
+    )
+    .await
+    .unwrap();
+    let collect = || async {
+        c.execute(
+            "return window.generated.map((f) => { const o = f.collect(); \
+             return [o.json === undefined ? null : o.json, o.errors.map((e) => e.message)]; })",
+            Vec::new(),
+        )
+        .await
+        .unwrap()
+    };
+    let form = "//form[@id='generated']";
+    // Nothing filled in: the required ones say so, the optional ones are left out.
+    let empty = collect().await;
+    assert_eq!(empty[0], json!([null, ["quantity is required"]]));
+    assert_eq!(empty[3], json!([null, ["colour is required"]]));
+    assert_eq!(empty[4], json!(["false", []]), "an unticked box is false");
+    assert_eq!(
+        empty[5],
+        json!([null, []]),
+        "an optional boolean left unset"
+    );
+    assert_eq!(empty[6], json!([null, []]));
+    assert_eq!(empty[7], json!(["{}", ["name is required"]]));
+    assert_eq!(empty[8], json!(["[]", ["tags needs at least 1 item"]]));
+    assert_eq!(empty[9], json!([null, []]));
+    assert_eq!(
+        empty[10],
+        json!([null, []]),
+        "an optional object left empty is not given"
+    );
+
+    let type_in = |label: &'static str, text: &'static str| async move {
+        let input = field(c, form, label).await;
+        input.clear().await.unwrap();
+        input.send_keys(text).await.unwrap();
+    };
+    type_in("quantity", "11").await;
+    type_in("price", "0").await;
+    type_in("big", "1.5").await;
+    type_in("note", "too long").await;
+    type_in("extra", "{oops").await;
+    let wrong = collect().await;
+    assert_eq!(wrong[0][1], json!(["quantity must be at most 10"]));
+    assert_eq!(wrong[1][1], json!(["price must be above 0"]));
+    assert_eq!(wrong[2][1], json!(["big must be a whole number, like 42"]));
+    assert_eq!(wrong[6][1], json!(["note must have at most 5 characters"]));
+    assert!(
+        wrong[9][1][0]
+            .as_str()
+            .unwrap()
+            .starts_with("extra is not valid JSON")
+    );
+    // The field says what is wrong, next to it.
+    let said = text_with(c, "#g0-error", "at most 10").await;
+    assert_eq!(said, "quantity must be at most 10.");
+
+    type_in("quantity", "7").await;
+    type_in("price", "2.50").await;
+    type_in("big", "9007199254740993").await;
+    field(c, form, "colour")
+        .await
+        .select_by_label("blue")
+        .await
+        .unwrap();
+    field(c, form, "express").await.click().await.unwrap();
+    field(c, form, "gift")
+        .await
+        .select_by_label("false")
+        .await
+        .unwrap();
+    type_in("note", "hi").await;
+    type_in("name", "Ana").await;
+    click(c, form, "Add tags item").await;
+    type_in("tags item 1", "red \"one\"").await;
+    type_in("extra", r#"{"a": [1, 2]}"#).await;
+    type_in("city", "Oslo").await;
+    let good = collect().await;
+    let sent: Vec<&serde_json::Value> = good.as_array().unwrap().iter().map(|f| &f[0]).collect();
+    assert_eq!(
+        sent,
+        [
+            "7",
+            "2.50",
+            "9007199254740993",
+            "\"blue\"",
+            "true",
+            "false",
+            "\"hi\"",
+            r#"{"name":"Ana"}"#,
+            r#"["red \"one\""]"#,
+            r#"{"a": [1, 2]}"#,
+            r#"{"city":"Oslo"}"#
+        ],
+        "numbers exactly as typed, strings as JSON for the server to send bare"
+    );
+    assert!(
+        good.as_array().unwrap().iter().all(|f| f[1] == json!([])),
+        "{good}"
+    );
 }

@@ -547,11 +547,11 @@ function hintText(schema, required, description) {
     if (schema.exclusiveMinimum !== undefined && schema.exclusiveMinimum !== true && schema.exclusiveMinimum !== false) parts.push(`above ${schema.exclusiveMinimum}`);
     if (schema.maximum !== undefined) parts.push(`max ${schema.maximum}`);
     if (schema.exclusiveMaximum !== undefined && schema.exclusiveMaximum !== true && schema.exclusiveMaximum !== false) parts.push(`below ${schema.exclusiveMaximum}`);
-    if (schema.minLength !== undefined) parts.push(`at least ${schema.minLength} characters`);
-    if (schema.maxLength !== undefined) parts.push(`at most ${schema.maxLength} characters`);
+    if (schema.minLength !== undefined) parts.push(`at least ${plural(schema.minLength, "character")}`);
+    if (schema.maxLength !== undefined) parts.push(`at most ${plural(schema.maxLength, "character")}`);
     if (schema.pattern !== undefined) parts.push(`matches ${schema.pattern}`);
-    if (schema.minItems !== undefined) parts.push(`at least ${schema.minItems} items`);
-    if (schema.maxItems !== undefined) parts.push(`at most ${schema.maxItems} items`);
+    if (schema.minItems !== undefined) parts.push(`at least ${plural(schema.minItems, "item")}`);
+    if (schema.maxItems !== undefined) parts.push(`at most ${plural(schema.maxItems, "item")}`);
   }
   let text = parts.join(", ");
   if (description) text = `${description} (${text})`;
@@ -577,8 +577,8 @@ function numberErrors(text, schema, integer) {
 function stringErrors(text, schema) {
   const errors = [];
   const length = [...text].length;
-  if (schema.minLength !== undefined && length < schema.minLength) errors.push(`must have at least ${schema.minLength} characters`);
-  if (schema.maxLength !== undefined && length > schema.maxLength) errors.push(`must have at most ${schema.maxLength} characters`);
+  if (schema.minLength !== undefined && length < schema.minLength) errors.push(`must have at least ${plural(schema.minLength, "character")}`);
+  if (schema.maxLength !== undefined && length > schema.maxLength) errors.push(`must have at most ${plural(schema.maxLength, "character")}`);
   if (schema.pattern !== undefined) {
     try {
       if (!new RegExp(schema.pattern, "u").test(text)) errors.push(`must match ${schema.pattern}`);
@@ -601,12 +601,13 @@ function buildField(schema, opts) {
   const error = h("p", { class: "field-error", id: errorId, hidden: true });
   const describe = `${hintId} ${errorId}`;
 
+  // Shows (or clears) the field's errors; returns them for the summary.
   const fail = (input, messages) => {
     if (messages.length) {
       error.textContent = `${label} ${messages.join("; ")}.`;
       error.hidden = false;
       input.setAttribute("aria-invalid", "true");
-      return messages.length ? [{ id: input.id, message: `${label} ${messages[0]}` }] : [];
+      return [{ id: input.id, message: `${label} ${messages[0]}` }];
     }
     error.hidden = true;
     input.removeAttribute("aria-invalid");
@@ -627,7 +628,9 @@ function buildField(schema, opts) {
       isEmpty,
       collect() {
         if (!required && isEmpty()) {
-          for (const [, c] of children) c.collect();
+          // Not given: whatever was wrong inside no longer is.
+          for (const e of fieldset.querySelectorAll(".field-error")) e.hidden = true;
+          for (const e of fieldset.querySelectorAll("[aria-invalid]")) e.removeAttribute("aria-invalid");
           return { json: undefined, errors: [] };
         }
         const errors = [];
@@ -673,8 +676,8 @@ function buildField(schema, opts) {
           values.push(out.json === undefined ? "null" : out.json);
         }
         const problems = [];
-        if (schema.minItems !== undefined && items.length < schema.minItems) problems.push(`needs at least ${schema.minItems} items`);
-        if (schema.maxItems !== undefined && items.length > schema.maxItems) problems.push(`takes at most ${schema.maxItems} items`);
+        if (schema.minItems !== undefined && items.length < schema.minItems) problems.push(`needs at least ${plural(schema.minItems, "item")}`);
+        if (schema.maxItems !== undefined && items.length > schema.maxItems) problems.push(`takes at most ${plural(schema.maxItems, "item")}`);
         if (schema.uniqueItems && new Set(values).size !== values.length) problems.push("needs distinct items");
         return { json: `[${values.join(",")}]`, errors: [...fail(add, problems), ...errors] };
       },
