@@ -203,7 +203,9 @@ impl Shared {
 
 type AppState = State<Arc<Shared>>;
 
-/// The explorer's HTTP routes over `config`.
+/// The explorer's HTTP routes over `config`, to serve with `axum::serve`
+/// or to nest in another router. Call it inside a Tokio runtime: the live
+/// feed's task starts here.
 pub fn router(config: ExplorerConfig) -> axum::Router {
     let shared = Arc::new(Shared::new(config));
     axum::Router::new()

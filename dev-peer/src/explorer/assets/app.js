@@ -268,11 +268,11 @@ async function renderContracts(chaincode, fn) {
   }
   if (!chaincode) {
     const first = state.chaincodes.find((c) => state.contracts[c.name] && state.contracts[c.name].view);
-    panel.replaceChildren(h("div", { class: "intro" },
-      h("h2", {}, "Pick a transaction"),
-      state.chaincodes.length === 0
-        ? h("p", {}, "No chaincodes are hosted, so there is nothing to call yet.")
-        : h("p", {}, "Choose a transaction in the list to call it with a form generated from its metadata",
+    panel.replaceChildren(state.chaincodes.length === 0
+      ? h("div", { class: "intro" }, h("h2", {}, "Nothing to call yet"),
+        h("p", {}, "Once serve hosts a chaincode, its contracts and transactions appear here."))
+      : h("div", { class: "intro" }, h("h2", {}, "Pick a transaction"),
+        h("p", {}, "Choose a transaction in the list to call it with a form generated from its metadata",
           first ? ", or open a chaincode to see its contracts and raw metadata." : ".")));
     return;
   }
