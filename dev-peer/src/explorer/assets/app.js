@@ -173,7 +173,8 @@ function signerText() {
 // ----- routing -----
 
 function route() {
-  const parts = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+  const decode = (part) => { try { return decodeURIComponent(part); } catch (_) { return part; } };
+  const parts = location.hash.replace(/^#\/?/, "").split("/").map(decode);
   return { view: ["contracts", "ledger", "feed"].includes(parts[0]) ? parts[0] : "contracts", rest: parts.slice(1) };
 }
 
