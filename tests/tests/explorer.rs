@@ -442,6 +442,18 @@ async fn a_person_calls_contracts_and_reads_the_ledger_and_the_live_feed() {
     open_transaction(c, "basic", "ReadAsset").await;
     let run = find(c, "//form[@id='tx-form']//button[@type='submit']").await;
     assert_eq!(run.text().await.unwrap(), "Evaluate transaction");
+    // With transient data, which the command line carries as base64.
+    click(c, "//form[@id='tx-form']", "Add transient entry").await;
+    field(c, "//form[@id='tx-form']", "Key")
+        .await
+        .send_keys("note")
+        .await
+        .unwrap();
+    field(c, "//form[@id='tx-form']", "Value (text)")
+        .await
+        .send_keys("hi")
+        .await
+        .unwrap();
     fill_and_enter(c, &[("id", "asset-x")]).await;
     let read = text_with(c, "#call-result", "Evaluated").await;
     assert!(read.contains("\"Owner\": \"Ana\""), "{read}");
@@ -452,6 +464,10 @@ async fn a_person_calls_contracts_and_reads_the_ledger_and_the_live_feed() {
         .await
         .unwrap();
     assert!(command.contains(" query -n basic "), "{command}");
+    assert!(
+        command.ends_with(r#"--transient '{"note":"aGk="}'"#),
+        "{command}"
+    );
     let printed = run_shown_command(&command).await;
     assert!(printed.contains(r#""Owner":"Ana""#), "{printed}");
 
@@ -537,6 +553,33 @@ async fn a_person_calls_contracts_and_reads_the_ledger_and_the_live_feed() {
     let empty_state = c.find(Locator::Id("feed-empty")).await.unwrap();
     assert!(!empty_state.is_displayed().await.unwrap());
     screenshot(c, "explorer-feed.png").await;
+
+    // A transaction from elsewhere (the command line) arrives while the page watches.
+    let again = command.replace("event-asset", "event-asset-2");
+    let printed = run_shown_command(&again).await;
+    assert!(
+        printed.starts_with("Chaincode invoke successful."),
+        "{printed}"
+    );
+    let live = find(
+        c,
+        "//ol[@id='feed-list']/li[1][.//pre[contains(., 'event-asset-2')]]",
+    )
+    .await;
+    assert!(
+        live.text()
+            .await
+            .unwrap()
+            .contains("CreateAsset from events")
+    );
+    assert_eq!(
+        find(c, "//span[@id='feed-count']")
+            .await
+            .text()
+            .await
+            .unwrap(),
+        "3"
+    );
 
     // ----- a phone-sized window: nothing wider than the screen -----
     c.set_window_size(390, 844).await.unwrap();
