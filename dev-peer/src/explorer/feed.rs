@@ -79,6 +79,9 @@ impl<K: Kv> Kv for ObservedKv<K> {
     }
 
     fn apply(&self, ops: Vec<Op>) -> crate::Result<()> {
+        if self.sender.is_closed() {
+            return self.inner.apply(ops);
+        }
         let committed: Vec<Committed> = ops
             .iter()
             .filter(|(table, _, value)| *table == Table::Transactions && value.is_some())
@@ -305,6 +308,24 @@ mod tests {
         let (kept, _) = feed.subscribe(1);
         let ids: Vec<&str> = kept.iter().map(|i| i.txid.as_str()).collect();
         assert_eq!(ids, ["t2", "t3"]);
+    }
+
+    #[test]
+    fn a_store_nobody_listens_to_commits_as_usual() {
+        let (kv, tap) = observe(MemoryKv::default());
+        drop(tap);
+        let ledger = Ledger::new(Arc::new(kv));
+        ledger
+            .commit_block("mychannel", vec![tx("t1", "a", None)])
+            .unwrap();
+        assert_eq!(
+            ledger
+                .transaction("mychannel", "t1")
+                .unwrap()
+                .unwrap()
+                .block,
+            1
+        );
     }
 
     #[test]
