@@ -312,6 +312,12 @@ mod command {
         /// Chaincode-as-a-service server to dial, `NAME=HOST:PORT` (repeatable).
         #[arg(long = "connect", value_parser = parse_named_address)]
         services: Vec<(String, String)>,
+        /// Address of the contract explorer web page [default: 127.0.0.1:7080, or a free port if busy].
+        #[arg(long, value_name = "ADDRESS")]
+        explorer: Option<String>,
+        /// Do not serve the contract explorer web page.
+        #[arg(long, conflicts_with = "explorer")]
+        no_explorer: bool,
     }
 
     fn parse_named_path(text: &str) -> Result<(String, PathBuf), String> {
@@ -894,7 +900,12 @@ mod command {
         let network =
             DevNetwork::create_or_load(&data_dir.join("organizations"), &orgs, &args.hosts)
                 .map_err(|e| format!("Error: {e}"))?;
-        let ledger = Ledger::open(&data_dir).map_err(|e| format!("Error: {e}"))?;
+        // The explorer's live feed hears of every commit from the store.
+        let (kv, commits) = crate::explorer::observe(
+            crate::ledger::RedbKv::open(&data_dir.join("ledger.redb"))
+                .map_err(|e| format!("Error: {e}"))?,
+        );
+        let ledger = Ledger::new(std::sync::Arc::new(kv));
         let identity = DevIdentity::generate(&IdentitySpec {
             mspid: network.orgs[0].mspid.clone(),
             organization: network.orgs[0].domain.clone(),
@@ -942,6 +953,33 @@ mod command {
             .await
             .map_err(|e| format!("Error: {e}"))?;
 
+        let explorer = if args.no_explorer {
+            drop(commits); // nobody reads them: the store stops reporting
+            None
+        } else {
+            Some(
+                crate::explorer::ExplorerServer::bind_or_default(
+                    args.explorer.as_deref(),
+                    crate::explorer::ExplorerConfig {
+                        peer: peer.clone(),
+                        network: network.clone(),
+                        chaincodes: args
+                            .chaincodes
+                            .iter()
+                            .map(|(n, _)| n.clone())
+                            .chain(args.services.iter().map(|(n, _)| n.clone()))
+                            .collect(),
+                        gateway: gateway.local_addr(),
+                        tls: args.tls,
+                        data_dir: data_dir.clone(),
+                        hosts: args.hosts.clone(),
+                        commits: Some(commits),
+                    },
+                )
+                .await
+                .map_err(|e| format!("Error: explorer: {e}"))?,
+            )
+        };
         outln!(
             out,
             "Ledger: {} (channel {})",
@@ -976,10 +1014,14 @@ mod command {
             network.orgs[0].dir.display(),
             gateway.local_addr()
         );
+        if let Some(explorer) = &explorer {
+            outln!(out, "Explorer: {}{}", explorer.url(), explorer.note());
+        }
         outln!(out, "Ready. Ctrl-C stops.");
         let _ = out.flush();
         shutdown_signal().await;
         outln!(out, "Stopping.");
+        drop(explorer);
         drop(gateway);
         drop(children);
         Ok(())

@@ -11,6 +11,8 @@
 pub mod cli;
 pub mod connection;
 mod error;
+#[cfg(feature = "explorer")]
+pub mod explorer;
 pub mod gateway;
 mod handler;
 pub mod identity;

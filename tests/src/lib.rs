@@ -313,6 +313,8 @@ pub struct Served {
     pub crypto_path: std::path::PathBuf,
     /// Its ledger and organizations (removed when dropped).
     pub data_dir: std::path::PathBuf,
+    /// The contract explorer's address, e.g. `http://127.0.0.1:7080/`.
+    pub explorer: Option<String>,
 }
 
 impl Drop for Served {
@@ -321,9 +323,10 @@ impl Drop for Served {
     }
 }
 
-/// Starts `fabric-dev-peer serve --tls` on free loopback ports with the
-/// given `NAME=PATH` chaincodes (and extra `serve` options), and returns
-/// once it says it is ready.
+/// Starts `fabric-dev-peer serve --tls` on free loopback ports (the
+/// Gateway, the chaincode listener and, unless `extra` says otherwise, the
+/// explorer page) with the given `NAME=PATH` chaincodes and extra `serve`
+/// options, and returns once it says it is ready.
 pub async fn serve_tls(
     tag: &str,
     chaincodes: &[(&str, &std::path::Path)],
@@ -346,6 +349,10 @@ pub async fn serve_tls(
             "127.0.0.1:0",
         ])
         .args(extra);
+    if !extra.iter().any(|a| a.contains("explorer")) {
+        // The page too on a free port, never the default one.
+        command.args(["--explorer", "127.0.0.1:0"]);
+    }
     for (name, path) in chaincodes {
         command
             .arg("--chaincode")
@@ -359,6 +366,7 @@ pub async fn serve_tls(
     let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
     let mut endpoint = None;
     let mut crypto_path = None;
+    let mut explorer = None;
     let ready = tokio::time::timeout(Duration::from_secs(60), async {
         while let Ok(Some(line)) = lines.next_line().await {
             if let Some(rest) = line.strip_prefix("Fabric Gateway: ") {
@@ -366,6 +374,9 @@ pub async fn serve_tls(
             }
             if let Some(rest) = line.strip_prefix("fabric-samples gateway apps: CRYPTO_PATH=") {
                 crypto_path = rest.split_whitespace().next().map(std::path::PathBuf::from);
+            }
+            if let Some(rest) = line.strip_prefix("Explorer: ") {
+                explorer = rest.split_whitespace().next().map(str::to_owned);
             }
             if line.starts_with("Ready.") {
                 return true;
@@ -382,5 +393,6 @@ pub async fn serve_tls(
         endpoint: endpoint.expect("serve prints its endpoint"),
         crypto_path: crypto_path.expect("serve prints CRYPTO_PATH"),
         data_dir,
+        explorer,
     }
 }
