@@ -5,7 +5,8 @@
 //!
 //! Needs Chromium and its WebDriver (Debian: `apt-get install -y chromium
 //! chromium-driver`; `.ci/run` installs them). The screenshots in
-//! `docs/images/explorer-*.png` are written by this test.
+//! `docs/images/explorer-*.png` are written by this test when
+//! `FABRIC_RS_UPDATE_SCREENSHOTS=1` (always to `target/explorer-screenshots`).
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -244,8 +245,11 @@ async fn fill_and_enter(client: &Client, values: &[(&str, &str)]) {
         .unwrap();
 }
 
-/// Saves what the browser shows as `docs/images/<name>`, the window sized
-/// to the page (up to a limit).
+/// Saves what the browser shows as `<target>/explorer-screenshots/<name>`,
+/// the window sized to the page (up to a limit); with
+/// `FABRIC_RS_UPDATE_SCREENSHOTS=1` also as `docs/images/<name>`, the
+/// screenshots the docs show (so a test run does not change tracked files
+/// unless asked to).
 async fn screenshot(client: &Client, name: &str) {
     let sizes = client
         .execute(
@@ -275,9 +279,19 @@ async fn screenshot(client: &Client, name: &str) {
     .await;
     let png = client.screenshot().await.expect("a screenshot");
     assert!(png.starts_with(b"\x89PNG"), "WebDriver returns PNG");
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/images");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(name), png).unwrap();
+    let target = workspace_bin("fabric-dev-peer")
+        .parent()
+        .and_then(Path::parent)
+        .expect("<target>/<profile>/fabric-dev-peer")
+        .join("explorer-screenshots");
+    let mut dirs = vec![target];
+    if std::env::var_os("FABRIC_RS_UPDATE_SCREENSHOTS").is_some_and(|v| v == "1") {
+        dirs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/images"));
+    }
+    for dir in dirs {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), &png).unwrap();
+    }
     client.set_window_size(1280, 1000).await.unwrap();
 }
 
