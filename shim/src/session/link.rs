@@ -201,7 +201,15 @@ impl Link {
         if self.closed.load(Ordering::Acquire) {
             return Err(Error::Disconnected);
         }
-        self.out.send(msg).await.map_err(|_| Error::Disconnected)
+        match self.out.try_send(msg) {
+            Ok(()) => Ok(()),
+            // A full queue (rare): wait for room, behind the senders already
+            // waiting. Boxed: the future of every request stays small.
+            Err(mpsc::error::TrySendError::Full(msg)) => Box::pin(self.out.send(msg))
+                .await
+                .map_err(|_| Error::Disconnected),
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(Error::Disconnected),
+        }
     }
 
     /// Queues a message without waiting for room; `false` when the queue is
