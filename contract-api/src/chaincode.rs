@@ -39,6 +39,9 @@ pub struct ContractChaincode {
     info: Info,
     metadata_dir: Option<std::path::PathBuf>,
     metadata: OnceLock<Result<Arc<(ChaincodeMetadata, String)>, ContractError>>,
+    /// [`ContractChaincode::validate`], once per set of contracts (routing
+    /// checks it for every call).
+    checked: OnceLock<Result<(), ContractError>>,
 }
 
 impl Default for ContractChaincode {
@@ -65,6 +68,7 @@ impl ContractChaincode {
             info: Info::new("undefined", "latest"),
             metadata_dir: None,
             metadata: OnceLock::new(),
+            checked: OnceLock::new(),
         }
     }
 
@@ -78,6 +82,7 @@ impl ContractChaincode {
     #[allow(clippy::should_implement_trait)] // a builder step, not arithmetic
     pub fn add<C: Contract>(mut self, contract: C) -> Self {
         self.contracts.push(Box::new(contract));
+        self.checked = OnceLock::new();
         self
     }
 
@@ -200,7 +205,9 @@ impl ContractChaincode {
                 ))),
             };
         }
-        self.validate()?;
+        if let Err(e) = self.checked.get_or_init(|| self.validate()) {
+            return Err(e.clone());
+        }
         let contract = if namespace.is_empty() {
             self.default_index().map(|i| &self.contracts[i])
         } else {

@@ -12,12 +12,9 @@
 //! with ERROR, and ends its stream once each of its transactions has been
 //! reported to the peer.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use tokio::sync::watch;
-use tokio::task::AbortHandle;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
@@ -31,20 +28,12 @@ const MAX_FUNCTION_LEN: usize = 128;
 /// The shutdown state of a server or of a dialling connection.
 pub(crate) struct Drain {
     started: watch::Sender<bool>,
-    running: Mutex<HashMap<u64, Running>>,
-    next_id: AtomicU64,
+    /// The links of the sessions taking part: their running transactions are
+    /// what a cut-off ends.
+    links: Mutex<Vec<Weak<Link>>>,
     health: Option<HealthReporter>,
     /// The gRPC service names whose health follows this drain.
     services: &'static [&'static str],
-}
-
-/// What is known of a running transaction, for the log when it is cut off.
-struct Running {
-    txid: String,
-    channel: String,
-    function: String,
-    link: Weak<Link>,
-    abort: Option<AbortHandle>,
 }
 
 impl Drain {
@@ -56,16 +45,35 @@ impl Drain {
     ) -> Arc<Self> {
         Arc::new(Drain {
             started: watch::Sender::new(false),
-            running: Mutex::new(HashMap::new()),
-            next_id: AtomicU64::new(0),
+            links: Mutex::new(Vec::new()),
             health,
             services,
         })
     }
 
-    fn running(&self) -> MutexGuard<'_, HashMap<u64, Running>> {
-        // Every critical section is a single insert, update or removal.
-        self.running.lock().unwrap_or_else(|e| e.into_inner())
+    fn links(&self) -> MutexGuard<'_, Vec<Weak<Link>>> {
+        // Every critical section is a single push or a copy.
+        self.links.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Makes the transactions of a session's link part of this drain. A link
+    /// lives as long as its session or one of its transactions.
+    pub(crate) fn join(&self, link: &Arc<Link>) {
+        let mut links = self.links();
+        links.retain(|l| l.strong_count() > 0);
+        links.push(Arc::downgrade(link));
+    }
+
+    /// Every transaction still running on a link of this drain.
+    fn running(&self) -> Vec<(Arc<Link>, Arc<super::link::Running>)> {
+        let links: Vec<Arc<Link>> = self.links().iter().filter_map(Weak::upgrade).collect();
+        links
+            .into_iter()
+            .flat_map(|link| {
+                let running = link.running();
+                running.into_iter().map(move |tx| (Arc::clone(&link), tx))
+            })
+            .collect()
     }
 
     /// Starts draining and reports NOT_SERVING; later calls do nothing.
@@ -108,156 +116,78 @@ impl Drain {
         }
     }
 
-    /// Registers a transaction of the session on `link`, under the returned id.
-    fn track(&self, link: &Arc<Link>, txid: &str, channel: &str) -> u64 {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        self.running().insert(
-            id,
-            Running {
-                txid: txid.to_owned(),
-                channel: channel.to_owned(),
-                function: String::new(),
-                link: Arc::downgrade(link),
-                abort: None,
-            },
-        );
-        id
-    }
-
-    fn update(&self, id: u64, change: impl FnOnce(&mut Running)) {
-        if let Some(running) = self.running().get_mut(&id) {
-            change(running);
-        }
-    }
-
-    fn forget(&self, id: u64) {
-        self.running().remove(&id);
-    }
-
     /// Ends every transaction still running: logs it (transaction id,
     /// channel, function), sends the peer an ERROR for it and aborts its
     /// task. Returns their descriptions, in transaction-id order.
     pub(crate) fn cut_off(&self, deadline: std::time::Duration) -> Vec<String> {
-        let mut running: Vec<Running> = self.running().drain().map(|(_, r)| r).collect();
-        running.sort_by(|a, b| (&a.txid, &a.channel).cmp(&(&b.txid, &b.channel)));
+        let mut running = self.running();
+        running.sort_by(|(_, a), (_, b)| (a.txid(), a.channel()).cmp(&(b.txid(), b.channel())));
         let mut cut = Vec::with_capacity(running.len());
-        for tx in running {
+        for (link, tx) in running {
+            let function = FunctionName(tx.function()).to_string();
             tracing::error!(
-                txid = %tx.txid,
-                channel = %tx.channel,
-                function = %tx.function,
+                txid = %tx.txid(),
+                channel = %tx.channel(),
+                function = %function,
                 "transaction cut off: still running when the drain deadline of {deadline:?} passed"
             );
-            if let Some(abort) = &tx.abort {
-                abort.abort();
-            }
-            if let Some(link) = tx.link.upgrade() {
-                let text = format!(
-                    "the chaincode shut down before the transaction completed (drain deadline of {deadline:?})"
-                );
-                link.try_send(frame(
-                    MessageType::Error,
-                    text.into(),
-                    &tx.txid,
-                    &tx.channel,
-                ));
-            }
+            tx.abort();
+            let text = format!(
+                "the chaincode shut down before the transaction completed (drain deadline of {deadline:?})"
+            );
+            link.try_send(frame(
+                MessageType::Error,
+                text.into(),
+                tx.txid(),
+                tx.channel(),
+            ));
             cut.push(format!(
                 "txid {} on channel {}, function {}",
-                tx.txid,
-                tx.channel,
-                if tx.function.is_empty() {
-                    "?"
-                } else {
-                    &tx.function
-                }
+                tx.txid(),
+                tx.channel(),
+                if function.is_empty() { "?" } else { &function }
             ));
         }
         cut
     }
 }
 
-/// A transaction between its arrival and its report to the peer. Dropping it
-/// (when the transaction's task ends or is aborted) counts the transaction
-/// as reported and forgets it.
-pub(crate) struct InFlight {
-    link: Arc<Link>,
-    tracked: Option<(Arc<Drain>, u64)>,
-}
+/// The function name of a transaction, for logs: its first argument (`None`:
+/// no arguments), lossily decoded, without control characters (a client
+/// chooses it: it must not forge log lines) and shortened. Written straight
+/// into the log line: nothing is allocated when the argument is already clean.
+#[derive(Clone, Copy)]
+pub(crate) struct FunctionName<'a>(pub Option<&'a bytes::Bytes>);
 
-impl InFlight {
-    /// Counts a transaction on `link`, and registers it with `drain` if any.
-    pub(crate) fn new(
-        link: &Arc<Link>,
-        drain: Option<&Arc<Drain>>,
-        txid: &str,
-        channel: &str,
-    ) -> Self {
-        link.report_pending();
-        let tracked = drain.map(|d| (Arc::clone(d), d.track(link, txid, channel)));
-        InFlight {
-            link: Arc::clone(link),
-            tracked,
+impl std::fmt::Display for FunctionName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write as _;
+        let Some(first) = self.0 else {
+            return Ok(());
+        };
+        let text = String::from_utf8_lossy(first);
+        let clean = |c: char| !c.is_control();
+        if text.len() <= MAX_FUNCTION_LEN && text.chars().all(clean) {
+            return f.write_str(&text);
         }
-    }
-
-    /// Records the function name (the first argument) for the logs.
-    pub(crate) fn set_function(&self, function: &str) {
-        if let Some((drain, id)) = &self.tracked {
-            let function = function.to_owned();
-            drain.update(*id, |r| r.function = function);
+        let mut chars = text.chars();
+        for c in chars.by_ref().take(MAX_FUNCTION_LEN) {
+            f.write_char(if clean(c) { c } else { '\u{fffd}' })?;
         }
-    }
-
-    /// What [`TaskSlot::set`] needs once the guard has moved into its task.
-    pub(crate) fn task_slot(&self) -> TaskSlot {
-        TaskSlot(self.tracked.clone())
-    }
-}
-
-/// Where the task of a transaction is recorded, so that a cut-off can abort it.
-pub(crate) struct TaskSlot(Option<(Arc<Drain>, u64)>);
-
-impl TaskSlot {
-    /// Records the task (nothing when the transaction has already ended).
-    pub(crate) fn set(self, abort: AbortHandle) {
-        if let Some((drain, id)) = self.0 {
-            drain.update(id, |r| r.abort = Some(abort));
+        if chars.next().is_some() {
+            f.write_char('…')?;
         }
+        Ok(())
     }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        if let Some((drain, id)) = &self.tracked {
-            drain.forget(*id);
-        }
-        self.link.reported();
-    }
-}
-
-/// The function name of a transaction's arguments, for logs: the first
-/// argument, lossily decoded, without control characters (a client chooses
-/// it: it must not forge log lines) and shortened.
-pub(crate) fn function_name(args: &[bytes::Bytes]) -> String {
-    let Some(first) = args.first() else {
-        return String::new();
-    };
-    let text = String::from_utf8_lossy(first);
-    let mut name: String = text
-        .chars()
-        .take(MAX_FUNCTION_LEN)
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-        .collect();
-    if text.chars().nth(MAX_FUNCTION_LEN).is_some() {
-        name.push('…');
-    }
-    name
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn function_name(args: &[bytes::Bytes]) -> String {
+        FunctionName(args.first()).to_string()
+    }
 
     #[test]
     fn function_names_are_bounded_and_lossy() {

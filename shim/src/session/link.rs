@@ -1,27 +1,33 @@
-//! The link between transactions and the stream: outgoing queue, the set of
-//! running transactions and the reply each one is waiting for.
+//! The link between transactions and the stream: outgoing queue, the
+//! transactions running on it and the reply each one is waiting for.
+//!
+//! A transaction is registered once, when it arrives ([`Link::begin`]), as a
+//! shared [`Running`]: its correlation key and a reply slot that its stub
+//! uses for every request, so that a request costs no lookup and no channel
+//! of its own; the session finds the slot of each RESPONSE by key.
 
-use std::collections::HashMap;
+use std::borrow::Borrow;
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::task::{Poll, Waker};
 
 use bytes::Bytes;
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{Notify, mpsc};
 
 use super::PeerParams;
 use crate::error::{Error, Result};
-use crate::message::{MessageType, type_name, write_tx_key};
+use crate::message::{MessageType, tx_key, type_name, write_tx_key};
 use crate::proto::protos::ChaincodeMessage;
 
 /// The type of the marker that ends [`super::Outgoing`]; not a protocol value.
 pub(crate) const END_OF_STREAM: i32 = -1;
 
-/// A running transaction: `Some` while one of its requests waits for a reply.
-type Waiter = Option<oneshot::Sender<ChaincodeMessage>>;
-
 pub(crate) struct Link {
     out: mpsc::Sender<ChaincodeMessage>,
-    transactions: Mutex<HashMap<String, Waiter>>,
+    /// Transactions from their arrival until they are reported.
+    transactions: Mutex<HashSet<Entry>>,
     params: OnceLock<PeerParams>,
     closed: AtomicBool,
     /// Transactions started and not yet reported (COMPLETED or ERROR queued):
@@ -30,11 +36,145 @@ pub(crate) struct Link {
     all_reported: Notify,
 }
 
+/// A transaction from its arrival until it is reported to the peer.
+pub(crate) struct Running {
+    /// Channel, NUL, transaction id ([`tx_key`]): what its messages are matched by.
+    key: String,
+    /// Where the transaction id starts in `key`.
+    txid_at: usize,
+    reply: Mutex<Reply>,
+    /// The first argument (the function), for the log of a drain's cut-off.
+    function: OnceLock<Bytes>,
+    /// The task running the transaction, for a drain's cut-off.
+    task: OnceLock<tokio::task::AbortHandle>,
+}
+
+/// The reply slot of a transaction: its stub has at most one request in flight.
+enum Reply {
+    /// No request is waiting.
+    Idle,
+    /// A request waits for its reply (woken through the waker once polled).
+    Waiting(Option<Waker>),
+    /// The reply arrived and its request has not taken it yet.
+    Ready(ChaincodeMessage),
+    /// The transaction has finished or the session has ended: requests fail.
+    Closed,
+}
+
+impl Running {
+    /// The transaction id.
+    pub(crate) fn txid(&self) -> &str {
+        &self.key[self.txid_at..]
+    }
+
+    /// The channel.
+    pub(crate) fn channel(&self) -> &str {
+        &self.key[..self.txid_at - 1]
+    }
+
+    /// Records the transaction's first argument (its function), for logs.
+    pub(crate) fn set_function(&self, first_arg: Option<&Bytes>) {
+        if let Some(arg) = first_arg {
+            let _ = self.function.set(arg.clone());
+        }
+    }
+
+    /// The first argument, once known.
+    pub(crate) fn function(&self) -> Option<&Bytes> {
+        self.function.get()
+    }
+
+    /// Records the task running the transaction.
+    pub(crate) fn set_task(&self, task: tokio::task::AbortHandle) {
+        let _ = self.task.set(task);
+    }
+
+    /// Aborts the task running the transaction, if known.
+    pub(crate) fn abort(&self) {
+        if let Some(task) = self.task.get() {
+            task.abort();
+        }
+    }
+
+    fn reply(&self) -> MutexGuard<'_, Reply> {
+        // Every critical section leaves the slot in a valid state.
+        self.reply.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Fails the request waiting for a reply, and every later one.
+    fn close(&self) {
+        let previous = std::mem::replace(&mut *self.reply(), Reply::Closed);
+        if let Reply::Waiting(Some(waker)) = previous {
+            waker.wake();
+        }
+    }
+}
+
+/// A [`Running`] in the set of a link, found by its key.
+struct Entry(Arc<Running>);
+
+impl Borrow<str> for Entry {
+    fn borrow(&self) -> &str {
+        &self.0.key
+    }
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.key == other.0.key
+    }
+}
+
+impl Eq for Entry {}
+
+impl Hash for Entry {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // As `str` hashes: lookups borrow the key as `&str`.
+        self.0.key.as_str().hash(state);
+    }
+}
+
+/// Waits for the reply of one request, and leaves the slot idle however it ends.
+struct AwaitReply<'a>(&'a Running);
+
+impl AwaitReply<'_> {
+    fn poll(&self, cx: &mut std::task::Context<'_>) -> Poll<Option<ChaincodeMessage>> {
+        let mut reply = self.0.reply();
+        match &mut *reply {
+            Reply::Ready(_) => match std::mem::replace(&mut *reply, Reply::Idle) {
+                Reply::Ready(msg) => Poll::Ready(Some(msg)),
+                _ => unreachable!("matched Ready"),
+            },
+            Reply::Closed => Poll::Ready(None),
+            Reply::Waiting(waker) => {
+                match waker {
+                    Some(w) if w.will_wake(cx.waker()) => {}
+                    _ => *waker = Some(cx.waker().clone()),
+                }
+                Poll::Pending
+            }
+            // The slot is set to Waiting before the request goes out.
+            Reply::Idle => Poll::Ready(None),
+        }
+    }
+}
+
+impl Drop for AwaitReply<'_> {
+    fn drop(&mut self) {
+        // A request given up (its future dropped) leaves no waiter behind;
+        // a reply that arrives for it later is dropped as unexpected.
+        let mut reply = self.0.reply();
+        if matches!(*reply, Reply::Waiting(_) | Reply::Ready(_)) {
+            *reply = Reply::Idle;
+        }
+    }
+}
+
 impl Link {
     pub(crate) fn new(out: mpsc::Sender<ChaincodeMessage>) -> Self {
         Link {
             out,
-            transactions: Mutex::new(HashMap::new()),
+            transactions: Mutex::new(HashSet::new()),
             params: OnceLock::new(),
             closed: AtomicBool::new(false),
             unreported: AtomicUsize::new(0),
@@ -42,9 +182,9 @@ impl Link {
         }
     }
 
-    fn transactions(&self) -> MutexGuard<'_, HashMap<String, Waiter>> {
-        // The map stays consistent even if a holder panicked: every critical
-        // section is a single insert, remove or take.
+    fn transactions(&self) -> MutexGuard<'_, HashSet<Entry>> {
+        // The set stays consistent even if a holder panicked: every critical
+        // section is a single insert, remove or iteration.
         self.transactions.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -61,25 +201,21 @@ impl Link {
         if self.closed.load(Ordering::Acquire) {
             return Err(Error::Disconnected);
         }
-        self.out.send(msg).await.map_err(|_| Error::Disconnected)
+        match self.out.try_send(msg) {
+            Ok(()) => Ok(()),
+            // A full queue (rare): wait for room, behind the senders already
+            // waiting. Boxed: the future of every request stays small.
+            Err(mpsc::error::TrySendError::Full(msg)) => Box::pin(self.out.send(msg))
+                .await
+                .map_err(|_| Error::Disconnected),
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(Error::Disconnected),
+        }
     }
 
     /// Queues a message without waiting for room; `false` when the queue is
     /// full or the session has ended (for shutdown paths that must not block).
     pub(crate) fn try_send(&self, msg: ChaincodeMessage) -> bool {
         !self.closed.load(Ordering::Acquire) && self.out.try_send(msg).is_ok()
-    }
-
-    /// Counts a transaction that will be reported to the peer.
-    pub(crate) fn report_pending(&self) {
-        self.unreported.fetch_add(1, Ordering::AcqRel);
-    }
-
-    /// Counts a transaction as reported (or abandoned).
-    pub(crate) fn reported(&self) {
-        if self.unreported.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.all_reported.notify_waiters();
-        }
     }
 
     /// Completes once every started transaction has been reported.
@@ -105,26 +241,48 @@ impl Link {
         }
     }
 
-    /// Marks a transaction as running; `false` if it already is.
-    pub(crate) fn begin(&self, key: &str) -> bool {
-        let mut txs = self.transactions();
-        if txs.contains_key(key) {
-            return false;
+    /// Registers a transaction that has arrived; `None` if one with the same
+    /// channel and id is still running. It counts as running until the
+    /// returned guard is dropped (its report queued, or its task gone).
+    pub(crate) fn begin(self: &Arc<Self>, channel: &str, txid: &str) -> Option<InFlight> {
+        let running = Arc::new(Running {
+            key: tx_key(channel, txid),
+            txid_at: channel.len() + 1,
+            reply: Mutex::new(Reply::Idle),
+            function: OnceLock::new(),
+            task: OnceLock::new(),
+        });
+        if !self.transactions().insert(Entry(Arc::clone(&running))) {
+            return None;
         }
-        txs.insert(key.to_owned(), None);
-        true
+        self.unreported.fetch_add(1, Ordering::AcqRel);
+        Some(InFlight {
+            link: Arc::clone(self),
+            running,
+        })
     }
 
-    /// Forgets a transaction; a request still waiting fails.
-    pub(crate) fn end(&self, key: &str) {
-        self.transactions().remove(key);
+    /// Marks a transaction finished: a request still waiting fails, and so
+    /// does every later one.
+    pub(crate) fn end(&self, running: &Running) {
+        running.close();
     }
 
-    /// Fails every waiting request, forgets every transaction and ends the
+    /// Every transaction still running, for a drain's cut-off.
+    pub(crate) fn running(&self) -> Vec<Arc<Running>> {
+        self.transactions()
+            .iter()
+            .map(|entry| Arc::clone(&entry.0))
+            .collect()
+    }
+
+    /// Fails every waiting request (and every later one) and ends the
     /// outgoing stream after what is already queued.
     pub(crate) async fn shutdown(&self) {
         self.closed.store(true, Ordering::Release);
-        self.transactions().clear();
+        for running in self.running() {
+            running.close();
+        }
         let end = ChaincodeMessage {
             r#type: END_OF_STREAM,
             ..Default::default()
@@ -140,37 +298,42 @@ impl Link {
     /// second one.
     pub(crate) async fn request(
         &self,
-        key: &str,
+        running: &Running,
         ty: MessageType,
         payload: Bytes,
-        txid: &str,
-        channel_id: &str,
     ) -> Result<Bytes> {
-        if self.closed.load(Ordering::Acquire) {
-            return Err(Error::Disconnected);
-        }
-        let (tx, rx) = oneshot::channel();
-        match self.transactions().get_mut(key) {
-            Some(waiter) => *waiter = Some(tx),
-            None => {
-                return Err(Error::TransactionFinished {
-                    txid: txid.to_owned(),
-                });
-            }
-        }
-        self.send(crate::message::frame(ty, payload, txid, channel_id))
-            .await?;
-        let reply = rx.await.map_err(|_| {
-            // The waiter was dropped: by `shutdown` (stream gone) or by `end`
-            // (the transaction completed while this call was in flight).
+        let gone = || {
+            // By `shutdown` (stream gone) or by `end` (the transaction
+            // completed while this call was in flight).
             if self.closed.load(Ordering::Acquire) {
                 Error::Disconnected
             } else {
                 Error::TransactionFinished {
-                    txid: txid.to_owned(),
+                    txid: running.txid().to_owned(),
                 }
             }
-        })?;
+        };
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Error::Disconnected);
+        }
+        {
+            let mut reply = running.reply();
+            if matches!(*reply, Reply::Closed) {
+                return Err(gone());
+            }
+            *reply = Reply::Waiting(None);
+        }
+        let waiting = AwaitReply(running);
+        self.send(crate::message::frame(
+            ty,
+            payload,
+            running.txid(),
+            running.channel(),
+        ))
+        .await?;
+        let reply = std::future::poll_fn(|cx| waiting.poll(cx))
+            .await
+            .ok_or_else(gone)?;
         match MessageType::try_from(reply.r#type) {
             Ok(MessageType::Response) => Ok(reply.payload),
             Ok(MessageType::Error) => Err(Error::Peer(
@@ -191,20 +354,59 @@ impl Link {
     /// other transaction too.
     pub(crate) fn route_reply(&self, msg: ChaincodeMessage, key: &mut String) {
         write_tx_key(key, &msg.channel_id, &msg.txid);
-        let waiter = self
-            .transactions()
-            .get_mut(key.as_str())
-            .and_then(Option::take);
-        match waiter {
-            Some(waiter) => {
-                let _ = waiter.send(msg);
+        let delivered = {
+            let transactions = self.transactions();
+            match transactions.get(key.as_str()) {
+                Some(entry) => {
+                    let mut reply = entry.0.reply();
+                    match &mut *reply {
+                        Reply::Waiting(waker) => {
+                            let waker = waker.take();
+                            *reply = Reply::Ready(msg);
+                            Ok(waker)
+                        }
+                        _ => Err(msg),
+                    }
+                }
+                None => Err(msg),
             }
-            None => tracing::warn!(
+        };
+        match delivered {
+            Ok(waker) => {
+                if let Some(waker) = waker {
+                    waker.wake();
+                }
+            }
+            Err(msg) => tracing::warn!(
                 txid = %msg.txid,
                 channel = %msg.channel_id,
                 "dropping {} from the peer: no request of this transaction is waiting for it",
                 type_name(msg.r#type)
             ),
+        }
+    }
+}
+
+/// A transaction between its arrival and its report to the peer. Dropping it
+/// (when the transaction's task ends or is aborted) counts the transaction
+/// as reported and forgets it.
+pub(crate) struct InFlight {
+    link: Arc<Link>,
+    running: Arc<Running>,
+}
+
+impl InFlight {
+    /// The transaction.
+    pub(crate) fn running(&self) -> &Arc<Running> {
+        &self.running
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.link.transactions().remove(self.running.key.as_str());
+        if self.link.unreported.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.link.all_reported.notify_waiters();
         }
     }
 }

@@ -38,15 +38,16 @@ use tracing::Instrument;
 
 use crate::chaincode::{Chaincode, ERROR, Response};
 use crate::error::{Error, Result};
-use crate::message::{MessageType, encode, frame, tx_key, type_name};
+use crate::message::{MessageType, encode, frame, type_name};
 use crate::proto::protos::{
     ChaincodeAdditionalParams, ChaincodeId, ChaincodeInput, ChaincodeMessage,
 };
 use crate::stub::ChaincodeStub;
 
 pub(crate) use drain::Drain;
-use drain::InFlight;
-pub(crate) use link::{END_OF_STREAM, Link};
+use drain::FunctionName;
+use link::InFlight;
+pub(crate) use link::{END_OF_STREAM, Link, Running};
 
 /// The messages a session sends to the peer, in order. The stream ends when
 /// the session ends (after any message it queued last, such as an ERROR),
@@ -219,6 +220,7 @@ impl<C: Chaincode> Session<C> {
         linger: std::time::Duration,
         ready_reports_health: bool,
     ) -> Self {
+        drain.join(&self.link);
         self.drain = Some(drain);
         self.linger = linger;
         self.ready_reports_health = ready_reports_health;
@@ -354,8 +356,7 @@ impl<C: Chaincode> Session<C> {
             let reply = frame(MessageType::Error, text.into(), &msg.txid, &msg.channel_id);
             return self.link.send(reply).await;
         }
-        let key = tx_key(&msg.channel_id, &msg.txid);
-        if !self.link.begin(&key) {
+        let Some(in_flight) = self.link.begin(&msg.channel_id, &msg.txid) else {
             let text = format!(
                 "duplicate transaction ID {} on channel {}: a transaction with this ID is already running",
                 msg.txid, msg.channel_id
@@ -363,13 +364,12 @@ impl<C: Chaincode> Session<C> {
             tracing::warn!("{text}");
             let reply = frame(MessageType::Error, text.into(), &msg.txid, &msg.channel_id);
             return self.link.send(reply).await;
-        }
-        let in_flight = InFlight::new(&self.link, self.drain.as_ref(), &msg.txid, &msg.channel_id);
-        let slot = in_flight.task_slot();
+        };
+        let running = Arc::clone(in_flight.running());
         let chaincode = Arc::clone(&self.chaincode);
         let link = Arc::clone(&self.link);
-        let task = tokio::spawn(execute(chaincode, link, key, msg, in_flight));
-        slot.set(task.abort_handle());
+        let task = tokio::spawn(execute(chaincode, link, msg, in_flight));
+        running.set_task(task.abort_handle());
         Ok(())
     }
 }
@@ -430,23 +430,20 @@ fn peer_went_away(status: &tonic::Status) -> bool {
 async fn execute<C: Chaincode>(
     chaincode: Arc<C>,
     link: Arc<Link>,
-    key: String,
     msg: ChaincodeMessage,
     in_flight: InFlight,
 ) {
+    let running = Arc::clone(in_flight.running());
     let input = <ChaincodeInput as prost::Message>::decode(msg.payload.clone());
-    let function = input
-        .as_ref()
-        .map(|input| drain::function_name(&input.args))
-        .unwrap_or_default();
-    in_flight.set_function(&function);
+    let first_arg = input.as_ref().ok().and_then(|input| input.args.first());
+    running.set_function(first_arg);
     let span = tracing::info_span!(
         "transaction",
         txid = %msg.txid,
         channel = %msg.channel_id,
-        function = %function
+        function = %FunctionName(first_arg)
     );
-    transact(chaincode, link, key, msg, input)
+    transact(chaincode, link, running, msg, input)
         .instrument(span)
         .await;
     drop(in_flight);
@@ -455,32 +452,28 @@ async fn execute<C: Chaincode>(
 async fn transact<C: Chaincode>(
     chaincode: Arc<C>,
     link: Arc<Link>,
-    key: String,
+    running: Arc<Running>,
     msg: ChaincodeMessage,
     input: std::result::Result<ChaincodeInput, prost::DecodeError>,
 ) {
     let is_init = msg.r#type == MessageType::Init as i32;
-    let txid = msg.txid;
-    let channel_id = msg.channel_id;
     let input = match input {
         Ok(input) => input,
         Err(e) => {
             let text = format!("failed to unmarshal input: {e}");
-            return fail(&link, &key, &txid, &channel_id, text).await;
+            return fail(&link, &running, text).await;
         }
     };
     let stub = match ChaincodeStub::new(
         Arc::clone(&link),
-        key.clone(),
-        txid.clone(),
-        channel_id.clone(),
+        Arc::clone(&running),
         input,
         msg.proposal.map(|p| *p),
     ) {
         Ok(stub) => stub,
         Err(e) => {
             let text = format!("failed to create new ChaincodeStub: {e}");
-            return fail(&link, &key, &txid, &channel_id, text).await;
+            return fail(&link, &running, text).await;
         }
     };
 
@@ -507,15 +500,15 @@ async fn transact<C: Chaincode>(
     // Writes still buffered in a write batch go out before COMPLETED.
     if let Err(e) = stub.finish_write_batch().await {
         let text = format!("failed send batch: {e}");
-        return fail(&link, &key, &txid, &channel_id, text).await;
+        return fail(&link, &running, text).await;
     }
     let event = stub.finish();
-    link.end(&key);
+    link.end(&running);
     let mut completed = frame(
         MessageType::Completed,
         encode(&response),
-        &txid,
-        &channel_id,
+        running.txid(),
+        running.channel(),
     );
     completed.chaincode_event = event.map(Box::new);
     if link.send(completed).await.is_err() {
@@ -524,11 +517,16 @@ async fn transact<C: Chaincode>(
 }
 
 /// Ends a transaction with an ERROR message (a shim failure, not an application error).
-async fn fail(link: &Link, key: &str, txid: &str, channel_id: &str, text: String) {
+async fn fail(link: &Link, running: &Running, text: String) {
     tracing::error!("{text}");
-    link.end(key);
+    link.end(running);
     let _ = link
-        .send(frame(MessageType::Error, text.into(), txid, channel_id))
+        .send(frame(
+            MessageType::Error,
+            text.into(),
+            running.txid(),
+            running.channel(),
+        ))
         .await;
 }
 

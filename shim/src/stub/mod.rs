@@ -31,7 +31,7 @@ use crate::proto::protos::{
     QueryMetadata, QueryResponse, QueryStateClose, SignedProposal, StateMetadata,
     StateMetadataResult, WriteBatchState, WriteRecord,
 };
-use crate::session::{Link, PeerParams};
+use crate::session::{Link, PeerParams, Running};
 
 /// The metadata key of key-level endorsement policies.
 fn validation_parameter_key() -> &'static str {
@@ -54,9 +54,8 @@ pub struct ChaincodeStub {
 
 struct Transaction {
     link: Arc<Link>,
-    key: String,
-    txid: String,
-    channel_id: String,
+    /// Its identity and reply slot on the link.
+    running: Arc<Running>,
     input: ChaincodeInput,
     proposal: ProposalInfo,
     /// Queues ledger calls: held for the duration of one request/reply.
@@ -76,8 +75,8 @@ struct Local {
 impl fmt::Debug for ChaincodeStub {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChaincodeStub")
-            .field("txid", &self.tx.txid)
-            .field("channel_id", &self.tx.channel_id)
+            .field("txid", &self.tx_id())
+            .field("channel_id", &self.channel_id())
             .finish_non_exhaustive()
     }
 }
@@ -85,9 +84,7 @@ impl fmt::Debug for ChaincodeStub {
 impl ChaincodeStub {
     pub(crate) fn new(
         link: Arc<Link>,
-        key: String,
-        txid: String,
-        channel_id: String,
+        running: Arc<Running>,
         input: ChaincodeInput,
         proposal: Option<SignedProposal>,
     ) -> Result<Self, String> {
@@ -95,9 +92,7 @@ impl ChaincodeStub {
         Ok(ChaincodeStub {
             tx: Arc::new(Transaction {
                 link,
-                key,
-                txid,
-                channel_id,
+                running,
                 input,
                 proposal,
                 turn: tokio::sync::Mutex::new(()),
@@ -129,7 +124,7 @@ impl ChaincodeStub {
         let tx = &*self.tx;
         if tx.finished.load(Ordering::Acquire) {
             return Err(Error::TransactionFinished {
-                txid: tx.txid.clone(),
+                txid: self.tx_id().to_owned(),
             });
         }
         let _turn = tx.turn.lock().await;
@@ -137,7 +132,7 @@ impl ChaincodeStub {
         for id in dropped {
             let close = encode(&QueryStateClose { id });
             if let Err(e) = self.exchange(MessageType::QueryStateClose, close).await {
-                tracing::debug!(txid = %tx.txid, "closing a dropped iterator failed: {e}");
+                tracing::debug!(txid = %self.tx_id(), "closing a dropped iterator failed: {e}");
             }
         }
         self.exchange(ty, payload).await
@@ -145,9 +140,7 @@ impl ChaincodeStub {
 
     async fn exchange(&self, ty: MessageType, payload: Bytes) -> Result<Bytes> {
         let tx = &*self.tx;
-        tx.link
-            .request(&tx.key, ty, payload, &tx.txid, &tx.channel_id)
-            .await
+        tx.link.request(&tx.running, ty, payload).await
     }
 
     // ----- input and proposal -----
@@ -188,12 +181,12 @@ impl ChaincodeStub {
 
     /// The transaction id.
     pub fn tx_id(&self) -> &str {
-        &self.tx.txid
+        self.tx.running.txid()
     }
 
     /// The channel the transaction runs on.
     pub fn channel_id(&self) -> &str {
-        &self.tx.channel_id
+        self.tx.running.channel()
     }
 
     /// The proposal's creator: an encoded `msp.SerializedIdentity`; empty without a proposal.

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use prost::Message;
 use sha2::{Digest, Sha256};
 
-use crate::proto::common::{ChannelHeader, Header, HeaderType, SignatureHeader};
+use crate::proto::common::{Header, HeaderType, SignatureHeader};
 use crate::proto::protos::{ChaincodeProposalPayload, Proposal, SignedProposal};
 
 /// Creator, transient data, binding and timestamp of a proposal.
@@ -35,7 +35,7 @@ impl ProposalInfo {
         }
         let header = Header::decode(proposal.header.clone())
             .map_err(|e| format!("failed to extract proposal header: {e}"))?;
-        let channel_header = ChannelHeader::decode(header.channel_header.clone())
+        let channel_header = ChannelHeaderFields::decode(header.channel_header.clone())
             .map_err(|e| format!("failed to extract channel header: {e}"))?;
         let valid = [
             HeaderType::EndorserTransaction as i32,
@@ -64,6 +64,19 @@ impl ProposalInfo {
             binding: std::sync::OnceLock::new(),
         })
     }
+}
+
+/// The fields of `common.ChannelHeader` that the stub uses. Decoding only
+/// these skips the channel and transaction ids, which the stub already has
+/// from the message, instead of copying them into new strings.
+#[derive(Clone, PartialEq, prost::Message)]
+struct ChannelHeaderFields {
+    #[prost(int32, tag = "1")]
+    r#type: i32,
+    #[prost(message, optional, tag = "3")]
+    timestamp: Option<prost_types::Timestamp>,
+    #[prost(uint64, tag = "6")]
+    epoch: u64,
 }
 
 impl ProposalInfo {
