@@ -710,7 +710,14 @@ fn collect_estimates(dir: &Path, found: &mut BTreeMap<String, f64>) {
 }
 
 /// The groups of `benches/micro.rs`.
-const MICRO_GROUPS: [&str; 5] = ["message/", "session/", "codec/", "metadata/", "keys/"];
+const MICRO_GROUPS: [&str; 6] = [
+    "message/",
+    "session/",
+    "codec/",
+    "metadata/",
+    "keys/",
+    "client/",
+];
 
 fn environment(started: Instant, options: &Options) -> Environment {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
