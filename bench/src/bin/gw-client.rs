@@ -25,7 +25,11 @@
 //!
 //! Every mode uses one connection (one HTTP/2 channel) for all its calls;
 //! `--runtime` picks tokio's runtime (default: the multi-thread runtime of
-//! `#[tokio::main]`).
+//! `#[tokio::main]`). `--signer ring` (mode `rust`, for experiments; not
+//! what `compare` measures) gives the gateway a signer on `ring`'s ECDSA
+//! P-256 through the public `signer_fn` with `HashAlgorithm::None` (ring
+//! hashes the message itself), its signatures normalized to low S, instead
+//! of `msp::load`'s `EcdsaSigner`.
 #![forbid(unsafe_code)]
 
 use std::io::{BufRead, Write};
@@ -37,7 +41,9 @@ use std::time::{Duration, Instant};
 use fabric_bench::gateway::{
     ClientKind, Command, EVALUATE_ASSET, LatencyReply, MSP_ID, Op, Ready, RunReply,
 };
-use fabric_gateway_client::{Contract, EcdsaSigner, Gateway, PeerEndpoint, msp};
+use fabric_gateway_client::{
+    Contract, EcdsaSigner, Gateway, HashAlgorithm, PeerEndpoint, SignError, msp, signer_fn,
+};
 use fabric_protos::gateway::EvaluateRequest;
 use fabric_protos::gateway::gateway_client::GatewayClient;
 use fabric_protos::protos::SignedProposal;
@@ -160,9 +166,38 @@ impl Caller {
     }
 }
 
+/// A `ring` ECDSA P-256 signer over the whole message (ring hashes it with
+/// SHA-256), low S as Fabric requires.
+fn ring_signer(
+    msp_dir: &str,
+) -> Result<impl Fn(&[u8]) -> Result<Vec<u8>, SignError> + Send + Sync + 'static, String> {
+    use base64::Engine as _;
+    use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
+    let path = msp::first_file(&std::path::Path::new(msp_dir).join("keystore"))
+        .map_err(|e| e.to_string())?;
+    let pem = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let rng = ring::rand::SystemRandom::new();
+    let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &der, &rng)
+        .map_err(|e| format!("{}: not a PKCS#8 P-256 key: {e}", path.display()))?;
+    Ok(move |message: &[u8]| {
+        let signature = key
+            .sign(&rng, message)
+            .map_err(|_| SignError::new("ring: ECDSA signing failed"))?;
+        let signature = p256::ecdsa::Signature::from_der(signature.as_ref())
+            .map_err(|e| SignError::with_source("ring: a bad DER signature", e))?;
+        let signature = signature.normalize_s().unwrap_or(signature);
+        Ok(signature.to_der().as_bytes().to_vec())
+    })
+}
+
 struct Settings {
     mode: ClientKind,
     multi_thread: bool,
+    ring: bool,
     endpoint: String,
     msp_dir: String,
     msp_id: String,
@@ -180,6 +215,7 @@ fn settings() -> Result<Settings, String> {
     };
     let mut mode = None;
     let mut multi_thread = true;
+    let mut ring = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -196,9 +232,14 @@ fn settings() -> Result<Settings, String> {
                 Some("current") => multi_thread = false,
                 other => return Err(format!("--runtime {other:?}: expected multi or current")),
             },
+            "--signer" => match args.next().as_deref() {
+                Some("p256") => ring = false,
+                Some("ring") => ring = true,
+                other => return Err(format!("--signer {other:?}: expected p256 or ring")),
+            },
             "--help" | "-h" => {
                 return Err(
-                    "usage: PEER_ENDPOINT=host:port MSP_DIR=dir gw-client --mode rust|raw|raw-signed [--runtime multi|current]"
+                    "usage: PEER_ENDPOINT=host:port MSP_DIR=dir gw-client --mode rust|raw|raw-signed [--runtime multi|current] [--signer p256|ring]"
                         .into(),
                 );
             }
@@ -208,6 +249,7 @@ fn settings() -> Result<Settings, String> {
     Ok(Settings {
         mode: mode.ok_or("--mode is required")?,
         multi_thread,
+        ring,
         endpoint: env("PEER_ENDPOINT", None)?,
         msp_dir: env("MSP_DIR", None)?,
         msp_id: env("MSP_ID", Some(MSP_ID))?,
@@ -226,9 +268,15 @@ async fn connect(s: &Settings) -> Result<Caller, String> {
         .identity(identity)
         .connection(channel.clone());
     if s.mode == ClientKind::Rust {
+        let builder = if s.ring {
+            builder
+                .hash(HashAlgorithm::None)
+                .signer(signer_fn(ring_signer(&s.msp_dir)?))
+        } else {
+            builder.signer(signer)
+        };
         // The fabric-samples application's deadlines, as the Node client gets them.
         let gateway = builder
-            .signer(signer)
             .evaluate_timeout(Duration::from_secs(5))
             .endorse_timeout(Duration::from_secs(15))
             .submit_timeout(Duration::from_secs(5))
@@ -374,7 +422,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let detail = if s.multi_thread {
+    let mut detail = if s.multi_thread {
         format!(
             "tokio multi-thread runtime, {} workers",
             std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -382,6 +430,9 @@ fn main() -> ExitCode {
     } else {
         "tokio current-thread runtime".to_owned()
     };
+    if s.ring {
+        detail.push_str(", ring signer");
+    }
     let mut out = std::io::stdout().lock();
     let ready = Ready {
         ready: true,
