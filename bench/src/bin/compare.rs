@@ -18,6 +18,7 @@
 //!   --out DIR         where REPORT.md and throughput.svg go (default bench/report)
 //!   --n N             N at every concurrency (for profiling; default: see RUST_SIZES, NODE_SIZES, GW_*_SIZES)
 //!   --c 1,64          only these concurrencies (chaincodes and clients)
+//!   --quiet-wait S    before each point, wait at most S seconds for a quiet machine (default 30; 0: do not wait)
 //!   --report-only     write the report again from results.json (after editing ANALYSIS.md)
 //! ```
 
@@ -67,22 +68,25 @@ const NODE_SIZES: Sizes = Sizes {
 /// The client section's concurrencies.
 const GW_CONCURRENCY: [usize; 3] = [1, 16, 64];
 
-/// N for evaluate through the Gateway: about 1 s of calls per point.
+/// N for evaluate through the Gateway: about 1.5 s of calls per point
+/// (`serve` verifies two ECDSA signatures per call, so a few thousand
+/// calls a second at most), long enough for `/proc`'s 10 ms CPU ticks.
 const GW_EVALUATE_SIZES: Sizes = Sizes {
     n: 20_000,
     n_sequential: 5_000,
-    min_n: 500,
-    warmup: 1_000,
-    seconds: 1.0,
+    min_n: 300,
+    warmup: 300,
+    seconds: 1.5,
 };
 
-/// N for submit (with commit) through the Gateway: about 1 s of calls.
+/// N for submit (with commit) through the Gateway: about 1.5 s of calls
+/// (a block per transaction: a few hundred a second).
 const GW_SUBMIT_SIZES: Sizes = Sizes {
     n: 10_000,
     n_sequential: 2_000,
-    min_n: 300,
-    warmup: 500,
-    seconds: 1.0,
+    min_n: 100,
+    warmup: 100,
+    seconds: 1.5,
 };
 
 struct Options {
@@ -96,6 +100,7 @@ struct Options {
     out: Option<PathBuf>,
     n: Option<usize>,
     concurrency: Option<Vec<usize>>,
+    quiet_wait: Duration,
     report_only: bool,
 }
 
@@ -111,6 +116,7 @@ fn options() -> Result<Options, String> {
         out: None,
         n: None,
         concurrency: None,
+        quiet_wait: QUIET_WAIT,
         report_only: false,
     };
     let mut runs_given = false;
@@ -152,6 +158,13 @@ fn options() -> Result<Options, String> {
                     .collect();
                 o.concurrency = Some(list.ok_or("--c needs positive numbers")?);
             }
+            "--quiet-wait" => {
+                o.quiet_wait = Duration::from_secs(
+                    args.next()
+                        .and_then(|v| v.parse().ok())
+                        .ok_or("--quiet-wait needs a number of seconds")?,
+                )
+            }
             "--report-only" => o.report_only = true,
             "--skip-node" => o.skip_node = true,
             "--skip-gateway" => o.skip_gateway = true,
@@ -160,7 +173,7 @@ fn options() -> Result<Options, String> {
             "--out" => o.out = Some(PathBuf::from(args.next().ok_or("--out needs a directory")?)),
             "--help" | "-h" => {
                 return Err(
-                    "usage: compare [--quick] [--runs K] [--only a,b] [--skip-node] [--skip-gateway] [--skip-build] [--skip-micro] [--out DIR] [--n N] [--c 1,64] [--report-only]"
+                    "usage: compare [--quick] [--runs K] [--only a,b] [--skip-node] [--skip-gateway] [--skip-build] [--skip-micro] [--out DIR] [--n N] [--c 1,64] [--quiet-wait S] [--report-only]"
                         .into(),
                 );
             }
@@ -539,7 +552,7 @@ fn measure_gateway(
             for (si, &(_, op)) in order.iter().enumerate().filter(|(_, (k, _))| *k == client) {
                 let sizes = gateway_sizes(op, options);
                 for (ci, &c) in concurrency.iter().enumerate() {
-                    let busy = runtime.block_on(wait_for_quiet(QUIET_PCT, QUIET_WAIT));
+                    let busy = runtime.block_on(wait_for_quiet(QUIET_PCT, options.quiet_wait));
                     if busy >= QUIET_PCT {
                         say(
                             started,
@@ -948,7 +961,7 @@ fn main() -> ExitCode {
         for (si, subject) in list.iter().enumerate() {
             for (ci, &c) in concurrency.iter().enumerate() {
                 let log = log_dir.join(format!("{}.log", subject.label));
-                let busy = runtime.block_on(wait_for_quiet(QUIET_PCT, QUIET_WAIT));
+                let busy = runtime.block_on(wait_for_quiet(QUIET_PCT, options.quiet_wait));
                 if busy >= QUIET_PCT {
                     say(
                         started,
