@@ -364,6 +364,9 @@ impl GwSeries {
 /// Everything the client section measured, saved in `results.json`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GatewaySection {
+    /// When the section was measured (UTC).
+    #[serde(default)]
+    pub date: String,
     /// How the server ran, in words.
     pub server: String,
     /// The clients' versions and settings, in words.

@@ -222,8 +222,16 @@ pub fn markdown(section: &GatewaySection) -> String {
          client CPU is the client process's utime+stime from `/proc/<pid>/stat` over the measured \
          calls, divided by the calls; `serve` and the chaincode are measured the same way over \
          the same window. Figures are medians of {} runs; a fresh `serve` per run; the clients' \
-         order rotates between runs. N: {}. {}\n",
-        section.server, section.runs, section.sizes, section.clients
+         order rotates between runs. N: {}. {}{}\n",
+        section.server,
+        section.runs,
+        section.sizes,
+        section.clients,
+        if section.date.is_empty() {
+            String::new()
+        } else {
+            format!(" Measured on {}.", section.date)
+        }
     );
     for note in &section.notes {
         let _ = writeln!(md, "> **Note:** {note}\n");
