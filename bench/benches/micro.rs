@@ -1,6 +1,8 @@
 //! Micro-benchmarks (criterion): message encode/decode, session dispatch of
 //! one transfer over in-process channels, argument decoding of a
-//! five-argument transaction, metadata generation, composite keys.
+//! five-argument transaction, metadata generation, composite keys, and the
+//! Gateway client's per-call work before the network (building and signing
+//! a proposal).
 //!
 //! `cargo bench -p fabric-bench --bench micro`
 
@@ -324,5 +326,68 @@ fn keys(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, message, session, codec, metadata, keys);
+/// A throwaway P-256 key (PKCS#8) for the signing benchmarks.
+const CLIENT_KEY: &str = "-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgEl+nvt0n0bdj7rmC
+3SeDsJqRRGARoNMTYzAhs8tvbz6hRANCAASKxNYed7UvGy8inJE4HTwGxHda67Wo
+VpIZas0hhjXqqzH2RCcO/+d1qQaARUqqfkGyDA2C02ha/O11cFc+KRwF
+-----END PRIVATE KEY-----
+";
+
+/// What `fabric-gateway-client` does per evaluate before the network: the
+/// proposal (`new_proposal().build()`: nonce, tx id, protobuf layers), its
+/// SHA-256 and the ECDSA P-256 signature (`EcdsaSigner`, RFC 6979, low S).
+fn client(c: &mut Criterion) {
+    use fabric_gateway_client::{EcdsaSigner, Gateway, Identity, PeerEndpoint};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let _entered = runtime.enter();
+    let cert = fabric_dev_peer::DevIdentity::generate(&fabric_dev_peer::IdentitySpec::default())
+        .expect("an identity")
+        .cert_pem;
+    // Never connected: the proposals are only built.
+    let channel = PeerEndpoint::new("127.0.0.1:9")
+        .connect_lazy()
+        .expect("a lazy channel");
+    let gateway = runtime
+        .block_on(
+            Gateway::builder()
+                .identity(Identity::new("Org1MSP", cert))
+                .connection(channel)
+                .connect(),
+        )
+        .expect("a gateway");
+    let contract = gateway.network("mychannel").contract("basic");
+    let signer = EcdsaSigner::from_pem(CLIENT_KEY).expect("a P-256 key");
+    let digest = Sha256::digest(b"a proposal").to_vec();
+
+    let mut g = c.benchmark_group("client");
+    g.bench_function("ecdsa_p256_sign_digest", |b| {
+        b.iter(|| signer.sign_digest(black_box(&digest)).expect("a signature"))
+    });
+    g.bench_function("build_proposal_read_asset", |b| {
+        b.iter(|| {
+            contract
+                .new_proposal("ReadAsset")
+                .arguments([black_box("asset1")])
+                .build()
+                .expect("a proposal")
+        })
+    });
+    g.bench_function("build_and_sign_proposal_read_asset", |b| {
+        b.iter(|| {
+            let proposal = contract
+                .new_proposal("ReadAsset")
+                .arguments([black_box("asset1")])
+                .build()
+                .expect("a proposal");
+            signer.sign_digest(&proposal.digest()).expect("a signature")
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, message, session, codec, metadata, keys, client);
 criterion_main!(benches);

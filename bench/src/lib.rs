@@ -10,14 +10,19 @@
 //! * [`procfs`]: CPU time and memory of the chaincode process from `/proc`.
 //! * [`runner`]: spawns a chaincode process, measures one point, takes medians.
 //! * [`report`]: the Markdown report and the SVG plot.
+//! * [`gateway`]: the client applications (issue 15): our Gateway client,
+//!   the official Node client and a raw tonic call through
+//!   `fabric-dev-peer serve`, each client its own process.
 //!
 //! The binaries in `src/bin` are the chaincodes under test, the raw tonic
-//! ping-pong (the transport's limit) and `compare`, the one command that runs
-//! everything.
+//! ping-pong (the transport's limit), `gw-client` (our Gateway client and
+//! the raw tonic baseline as client processes) and `compare`, the one
+//! command that runs everything.
 #![forbid(unsafe_code)]
 
 pub mod contract;
 pub mod driver;
+pub mod gateway;
 pub mod pingpong;
 pub mod procfs;
 pub mod report;

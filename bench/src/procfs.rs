@@ -46,6 +46,32 @@ fn parse_stat_ticks(text: &str) -> Option<u64> {
     Some(utime + stime)
 }
 
+/// The parent of process `pid` (field 4 of `/proc/<pid>/stat`).
+pub fn parent(pid: u32) -> Option<u32> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    parse_stat_parent(&text)
+}
+
+fn parse_stat_parent(text: &str) -> Option<u32> {
+    let rest = &text[text.rfind(')')? + 1..];
+    rest.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The processes whose parent is `pid`, by scanning `/proc` (works without
+/// the kernel's `/proc/<pid>/task/<tid>/children`).
+pub fn children(pid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut found: Vec<u32> = entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&child| parent(child) == Some(pid))
+        .collect();
+    found.sort_unstable();
+    found
+}
+
 /// CPU time of the whole machine, all cores, in seconds: user, nice, system,
 /// irq, softirq and steal of the `cpu` line of `/proc/stat`.
 pub fn machine_busy_seconds() -> Result<f64> {
@@ -103,6 +129,28 @@ mod tests {
         let text =
             "1234 (cc (x) y) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 37 0 0 20 0 1 0 5 1000 200";
         assert_eq!(parse_stat_ticks(text), Some(287));
+    }
+
+    #[test]
+    fn parent_with_awkward_name() {
+        let text =
+            "1234 (cc (x) y) S 77 1234 1234 0 -1 4194560 100 0 0 0 250 37 0 0 20 0 1 0 5 1000 200";
+        assert_eq!(parse_stat_parent(text), Some(77));
+        assert_eq!(parse_stat_parent("garbage"), None);
+    }
+
+    #[test]
+    fn children_of_this_process() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        let found = children(std::process::id());
+        let parent_of_child = parent(child.id());
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(found.contains(&child.id()), "{found:?}");
+        assert_eq!(parent_of_child, Some(std::process::id()));
     }
 
     #[test]

@@ -1,20 +1,24 @@
-//! The one command of issue 7: builds the chaincodes, installs the Node
-//! comparators, measures every chaincode at C = 1, 16, 64, 256 (medians of 3
-//! runs), runs the criterion micro-benchmarks briefly, and writes
-//! `bench/report/REPORT.md`, `bench/report/throughput.svg` and the summary
-//! table of `bench/README.md`.
+//! The one command of issues 7 and 15: builds the chaincodes, the
+//! development peer and the client binaries, installs the Node comparators,
+//! measures every chaincode at C = 1, 16, 64, 256 and every Gateway client
+//! (Node, Rust, raw tonic) through `fabric-dev-peer serve` at C = 1, 16, 64
+//! (medians of 3 runs), runs the criterion micro-benchmarks briefly, and
+//! writes `bench/report/REPORT.md`, `bench/report/throughput.svg` and the
+//! summary tables of `bench/README.md`.
 //!
 //! ```text
 //! cargo run --release -p fabric-bench --bin compare [-- OPTIONS]
 //!   --quick           N/10, 1 run, no micro-benchmarks (a smoke run; writes to target/bench-quick)
 //!   --runs K          runs per point (default 3)
-//!   --only a,b        only these chaincodes (labels as in the report)
-//!   --skip-node       do not install or run the Node chaincodes
+//!   --only a,b        only these chaincodes and client series (labels as in the report, e.g. rust-shim, rust-evaluate)
+//!   --skip-node       do not install or run the Node chaincodes and the Node Gateway client
+//!   --skip-gateway    do not measure the Gateway clients (issue 15)
 //!   --skip-build      do not rebuild the chaincode binaries
 //!   --skip-micro      do not run the criterion micro-benchmarks
 //!   --out DIR         where REPORT.md and throughput.svg go (default bench/report)
-//!   --n N             N at every concurrency (for profiling; default: see RUST_SIZES, NODE_SIZES)
-//!   --c 1,64          only these concurrencies
+//!   --n N             N at every concurrency (for profiling; default: see RUST_SIZES, NODE_SIZES, GW_*_SIZES)
+//!   --c 1,64          only these concurrencies (chaincodes and clients)
+//!   --quiet-wait S    before each point, wait at most S seconds for a quiet machine (default 30; 0: do not wait)
 //!   --report-only     write the report again from results.json (after editing ANALYSIS.md)
 //! ```
 
@@ -24,6 +28,10 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use fabric_bench::driver::{creator, fabric_3_1_params, signed_proposal};
+use fabric_bench::gateway::process::{
+    ClientProcess, ClientSpec, Serve, init_ledger, measure as measure_client,
+};
+use fabric_bench::gateway::{self as gw, ClientKind, GatewaySection, GwPoint, Op};
 use fabric_bench::report::{self, Environment, Micro, Saved, SubjectResult};
 use fabric_bench::runner::{
     ConnectMode, Group, Point, Sizes, Subject, measure, median_point, wait_for_quiet,
@@ -57,16 +65,42 @@ const NODE_SIZES: Sizes = Sizes {
     seconds: 1.5,
 };
 
+/// The client section's concurrencies.
+const GW_CONCURRENCY: [usize; 3] = [1, 16, 64];
+
+/// N for evaluate through the Gateway: about 1.5 s of calls per point
+/// (`serve` verifies two ECDSA signatures per call, so a few thousand
+/// calls a second at most), long enough for `/proc`'s 10 ms CPU ticks.
+const GW_EVALUATE_SIZES: Sizes = Sizes {
+    n: 20_000,
+    n_sequential: 5_000,
+    min_n: 300,
+    warmup: 300,
+    seconds: 1.5,
+};
+
+/// N for submit (with commit) through the Gateway: about 1.5 s of calls
+/// (a block per transaction: a few hundred a second).
+const GW_SUBMIT_SIZES: Sizes = Sizes {
+    n: 10_000,
+    n_sequential: 2_000,
+    min_n: 100,
+    warmup: 100,
+    seconds: 1.5,
+};
+
 struct Options {
     quick: bool,
     runs: usize,
     only: Option<Vec<String>>,
     skip_node: bool,
+    skip_gateway: bool,
     skip_build: bool,
     skip_micro: bool,
     out: Option<PathBuf>,
     n: Option<usize>,
     concurrency: Option<Vec<usize>>,
+    quiet_wait: Duration,
     report_only: bool,
 }
 
@@ -76,11 +110,13 @@ fn options() -> Result<Options, String> {
         runs: 3,
         only: None,
         skip_node: false,
+        skip_gateway: false,
         skip_build: false,
         skip_micro: false,
         out: None,
         n: None,
         concurrency: None,
+        quiet_wait: QUIET_WAIT,
         report_only: false,
     };
     let mut runs_given = false;
@@ -122,14 +158,22 @@ fn options() -> Result<Options, String> {
                     .collect();
                 o.concurrency = Some(list.ok_or("--c needs positive numbers")?);
             }
+            "--quiet-wait" => {
+                o.quiet_wait = Duration::from_secs(
+                    args.next()
+                        .and_then(|v| v.parse().ok())
+                        .ok_or("--quiet-wait needs a number of seconds")?,
+                )
+            }
             "--report-only" => o.report_only = true,
             "--skip-node" => o.skip_node = true,
+            "--skip-gateway" => o.skip_gateway = true,
             "--skip-build" => o.skip_build = true,
             "--skip-micro" => o.skip_micro = true,
             "--out" => o.out = Some(PathBuf::from(args.next().ok_or("--out needs a directory")?)),
             "--help" | "-h" => {
                 return Err(
-                    "usage: compare [--quick] [--runs K] [--only a,b] [--skip-node] [--skip-build] [--skip-micro] [--out DIR] [--n N] [--c 1,64] [--report-only]"
+                    "usage: compare [--quick] [--runs K] [--only a,b] [--skip-node] [--skip-gateway] [--skip-build] [--skip-micro] [--out DIR] [--n N] [--c 1,64] [--quiet-wait S] [--report-only]"
                         .into(),
                 );
             }
@@ -156,32 +200,55 @@ fn command_output(program: &str, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
-/// `cargo build --release -p fabric-bench --bins`; if that fails (e.g. the
-/// contract binary does not compile yet), the binaries one by one.
-fn build(workspace: &Path, notes: &mut Vec<String>) {
+/// `cargo build --release -p fabric-bench [-p fabric-dev-peer -p
+/// asset-transfer-basic] --bins` (the latter two for the client section);
+/// if that fails (e.g. the contract binary does not compile yet), the
+/// binaries one by one.
+fn build(workspace: &Path, gateway: bool, notes: &mut Vec<String>) {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let run = |extra: &[&str]| {
+    let run = |args: &[&str]| {
         Command::new(&cargo)
             .current_dir(workspace)
-            .args(["build", "--release", "-p", "fabric-bench"])
-            .args(extra)
+            .args(["build", "--release"])
+            .args(args)
             .stdin(Stdio::null())
             .status()
             .map(|s| s.success())
             .unwrap_or(false)
     };
-    if run(&["--bins"]) {
+    let all: &[&str] = if gateway {
+        &[
+            "-p",
+            "fabric-bench",
+            "-p",
+            "fabric-dev-peer",
+            "-p",
+            "asset-transfer-basic",
+            "--bins",
+        ]
+    } else {
+        &["-p", "fabric-bench", "--bins"]
+    };
+    if run(all) {
         return;
     }
-    for bin in [
-        "cc-shim",
-        "cc-contract",
-        "pingpong-current",
-        "pingpong-multi",
-    ] {
-        if !run(&["--bin", bin]) {
+    let mut each = vec![
+        ("fabric-bench", "cc-shim"),
+        ("fabric-bench", "cc-contract"),
+        ("fabric-bench", "pingpong-current"),
+        ("fabric-bench", "pingpong-multi"),
+    ];
+    if gateway {
+        each.extend([
+            ("fabric-bench", "gw-client"),
+            ("fabric-dev-peer", "fabric-dev-peer"),
+            ("asset-transfer-basic", "asset-transfer-basic"),
+        ]);
+    }
+    for (package, bin) in each {
+        if !run(&["-p", package, "--bin", bin]) {
             notes.push(format!(
-                "`cargo build --release -p fabric-bench --bin {bin}` failed; that chaincode is left out."
+                "`cargo build --release -p {package} --bin {bin}` failed; what needs it is left out."
             ));
         }
     }
@@ -200,9 +267,14 @@ fn install_node(dir: &Path) -> Result<String, String> {
         .ok()
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
         .ok_or("bench/node/package.json is unreadable")?;
-    let up_to_date = ["fabric-shim", "fabric-contract-api"]
-        .iter()
-        .all(|name| installed(name).as_deref() == wanted["dependencies"][*name].as_str());
+    let up_to_date = [
+        "fabric-shim",
+        "fabric-contract-api",
+        "@hyperledger/fabric-gateway",
+        "@grpc/grpc-js",
+    ]
+    .iter()
+    .all(|name| installed(name).as_deref() == wanted["dependencies"][*name].as_str());
     if !up_to_date {
         let output = Command::new("npm")
             .current_dir(dir)
@@ -222,8 +294,11 @@ fn install_node(dir: &Path) -> Result<String, String> {
     let shim = installed("fabric-shim").ok_or("fabric-shim is not installed")?;
     let contract =
         installed("fabric-contract-api").ok_or("fabric-contract-api is not installed")?;
+    let gateway = installed("@hyperledger/fabric-gateway")
+        .ok_or("@hyperledger/fabric-gateway is not installed")?;
+    let grpc = installed("@grpc/grpc-js").ok_or("@grpc/grpc-js is not installed")?;
     Ok(format!(
-        "node {node}, fabric-shim {shim}, fabric-contract-api {contract}"
+        "node {node}, fabric-shim {shim}, fabric-contract-api {contract}, @hyperledger/fabric-gateway {gateway}, @grpc/grpc-js {grpc}"
     ))
 }
 
@@ -330,6 +405,263 @@ fn subjects(bin: &Path, node_dir: &Path, node: bool) -> Vec<Subject> {
     list
 }
 
+/// What the client section needs from `main`.
+struct GatewayPlan<'a> {
+    bin_dir: &'a Path,
+    node_dir: &'a Path,
+    target_dir: &'a Path,
+    log_dir: &'a Path,
+    /// The Node client is installed and wanted.
+    node: bool,
+    options: &'a Options,
+}
+
+/// The sizes of a client point for `op`, after `--quick` and `--n`.
+fn gateway_sizes(op: Op, options: &Options) -> Sizes {
+    let mut sizes = match op {
+        Op::Evaluate => GW_EVALUATE_SIZES,
+        Op::Submit => GW_SUBMIT_SIZES,
+    };
+    if options.quick {
+        sizes = sizes.quick();
+    }
+    if let Some(n) = options.n {
+        sizes.n = n;
+        sizes.n_sequential = n;
+        sizes.min_n = n;
+    }
+    sizes
+}
+
+fn client_spec(client: ClientKind, plan: &GatewayPlan<'_>) -> ClientSpec {
+    match client {
+        ClientKind::Node => ClientSpec {
+            program: PathBuf::from("node"),
+            args: vec!["gateway.js".into()],
+            cwd: Some(plan.node_dir.to_path_buf()),
+        },
+        other => ClientSpec {
+            program: plan.bin_dir.join("gw-client"),
+            args: vec!["--mode".into(), other.name().into()],
+            cwd: None,
+        },
+    }
+}
+
+/// The client section: per run a fresh `serve` with `InitLedger`, then
+/// each client process in turn (the order rotating between runs), each
+/// call at each concurrency.
+fn measure_gateway(
+    plan: &GatewayPlan<'_>,
+    runtime: &tokio::runtime::Runtime,
+    started: Instant,
+) -> Result<GatewaySection, String> {
+    let options = plan.options;
+    let serve_bin = plan.bin_dir.join("fabric-dev-peer");
+    let chaincode = plan.bin_dir.join("asset-transfer-basic");
+    let gw_client = plan.bin_dir.join("gw-client");
+    for program in [&serve_bin, &chaincode, &gw_client] {
+        if !program.exists() {
+            return Err(format!("{} is missing", program.display()));
+        }
+    }
+    let mut kinds = vec![ClientKind::Rust, ClientKind::Raw, ClientKind::RawSigned];
+    if plan.node {
+        kinds.insert(0, ClientKind::Node);
+    }
+    let wanted = |label: &str| {
+        options
+            .only
+            .as_ref()
+            .is_none_or(|o| o.iter().any(|l| l == label))
+    };
+    let order: Vec<(ClientKind, Op)> = [Op::Evaluate, Op::Submit]
+        .into_iter()
+        .flat_map(|op| {
+            kinds
+                .iter()
+                .filter(move |k| k.ops().contains(&op))
+                .map(move |&k| (k, op))
+        })
+        .filter(|&(k, op)| wanted(&gw::label(k, op)))
+        .collect();
+    if order.is_empty() {
+        return Err("no client series selected (`--only`)".into());
+    }
+    let clients: Vec<ClientKind> = kinds
+        .into_iter()
+        .filter(|k| order.iter().any(|(c, _)| c == k))
+        .collect();
+    let concurrency = options
+        .concurrency
+        .clone()
+        .unwrap_or_else(|| GW_CONCURRENCY.to_vec());
+    // A tmpfs when there is one: `serve` commits a redb block per
+    // transaction, and the clients, not the disk's fsync, are measured.
+    let shm = Path::new("/dev/shm");
+    let data_root = if shm.is_dir() {
+        shm.join(format!("fabric-bench-gateway-{}", std::process::id()))
+    } else {
+        plan.target_dir.join("bench-gateway")
+    };
+    let mut points: Vec<Vec<Vec<GwPoint>>> = vec![vec![Vec::new(); concurrency.len()]; order.len()];
+    let mut errors: Vec<Vec<String>> = vec![Vec::new(); order.len()];
+    let mut details: BTreeMap<&'static str, String> = BTreeMap::new();
+    for run in 0..options.runs {
+        let fail_all = |errors: &mut Vec<Vec<String>>, e: &str| {
+            say(started, &format!("gateway run {}: FAILED: {e}", run + 1));
+            for list in errors.iter_mut() {
+                list.push(format!("run {}: {e}", run + 1));
+            }
+        };
+        let serve = match Serve::start(
+            &serve_bin,
+            &chaincode,
+            &data_root.join(format!("run-{}", run + 1)),
+            &plan.log_dir.join("gw-serve.log"),
+        ) {
+            Ok(s) => s,
+            Err(e) => {
+                fail_all(&mut errors, &format!("serve: {e}"));
+                continue;
+            }
+        };
+        if let Err(e) = runtime.block_on(init_ledger(&serve)) {
+            fail_all(&mut errors, &e.to_string());
+            continue;
+        }
+        let mut rotated = clients.clone();
+        rotated.rotate_left(run % clients.len());
+        for client in rotated {
+            let spec = client_spec(client, plan);
+            let log = plan.log_dir.join(format!("gw-{}.log", client.name()));
+            let start = || ClientProcess::start(&spec, &serve, &log);
+            let mut process = match start() {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    for (si, _) in order.iter().enumerate().filter(|(_, (k, _))| *k == client) {
+                        errors[si].push(format!("run {}: cannot start the client: {e}", run + 1));
+                    }
+                    say(started, &format!("{} client: FAILED: {e}", client.name()));
+                    continue;
+                }
+            };
+            if let Some(p) = &process {
+                details.insert(client.name(), p.ready.detail.clone());
+            }
+            for (si, &(_, op)) in order.iter().enumerate().filter(|(_, (k, _))| *k == client) {
+                let sizes = gateway_sizes(op, options);
+                for (ci, &c) in concurrency.iter().enumerate() {
+                    let busy = runtime.block_on(wait_for_quiet(QUIET_PCT, options.quiet_wait));
+                    if busy >= QUIET_PCT {
+                        say(
+                            started,
+                            &format!(
+                                "other processes keep {busy:.0}% of a core busy; measuring anyway"
+                            ),
+                        );
+                    }
+                    let prefix = format!("{}-r{}-c{c}", client.name(), run + 1);
+                    let label = gw::label(client, op);
+                    let Some(running) = process.as_mut() else {
+                        errors[si].push(format!(
+                            "run {} at C = {c}: the client is not running",
+                            run + 1
+                        ));
+                        continue;
+                    };
+                    match measure_client(running, &serve, op, c, &sizes, &prefix) {
+                        Ok(p) => {
+                            say(
+                                started,
+                                &format!(
+                                    "run {}/{} {:<22} C={:<3} {:>7.0} calls/s  p50 {:>6.3} ms  p99 {:>6.3} ms  client {:>6.1} µs/call  serve {:>6.1}  chaincode {:>5.1}  others {:.0}%",
+                                    run + 1,
+                                    options.runs,
+                                    label,
+                                    c,
+                                    p.throughput,
+                                    p.p50_ms,
+                                    p.p99_ms,
+                                    p.client_cpu_us,
+                                    p.serve_cpu_us,
+                                    p.chaincode_cpu_us.unwrap_or(f64::NAN),
+                                    p.others_cpu_pct
+                                ),
+                            );
+                            points[si][ci].push(p);
+                        }
+                        Err(e) => {
+                            say(started, &format!("{label} C={c}: FAILED: {e}"));
+                            errors[si].push(format!("run {} at C = {c}: {e}", run + 1));
+                            // Whatever state it is in, start the client afresh.
+                            drop(process.take());
+                            process = match start() {
+                                Ok(p) => Some(p),
+                                Err(e) => {
+                                    errors[si].push(format!(
+                                        "run {}: cannot restart the client: {e}",
+                                        run + 1
+                                    ));
+                                    None
+                                }
+                            };
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&data_root);
+    let sizes = |op: Op| {
+        let s = gateway_sizes(op, options);
+        format!(
+            "{} warm-up calls at the same C ({} at C = 1), then N = the warm-up's throughput × {} s, \
+             between {} and {} ({} at C = 1)",
+            s.warmup,
+            s.warmup_at(1),
+            s.seconds,
+            s.min_n,
+            s.n,
+            s.n_sequential
+        )
+    };
+    Ok(GatewaySection {
+        date: command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default(),
+        server: format!(
+            "`fabric-dev-peer serve` (release build) in **plaintext** (no TLS: the benchmark \
+             compares clients over the same transport; TLS would add the same record layer to \
+             each), one organization (`Org1MSP`), hosting `asset-transfer-basic` (release build) \
+             as chaincode `basic`, its ledger (redb, a block per submitted transaction) in {}",
+            if shm.is_dir() {
+                "a tmpfs (`/dev/shm`), so that no fsync is measured"
+            } else {
+                "`target/bench-gateway`"
+            }
+        ),
+        clients: if details.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "Clients: {}.",
+                details
+                    .iter()
+                    .map(|(k, v)| format!("`{k}`: {v}"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        },
+        sizes: format!(
+            "evaluate: {}; submit: {}",
+            sizes(Op::Evaluate),
+            sizes(Op::Submit)
+        ),
+        runs: options.runs,
+        notes: Vec::new(),
+        series: gw::aggregate(&order, &points, &errors),
+    })
+}
+
 /// Runs the criterion micro-benchmarks briefly and reads their means.
 fn micro(workspace: &Path, target: &Path) -> Result<Vec<Micro>, String> {
     let home = target.join("criterion");
@@ -392,7 +724,14 @@ fn collect_estimates(dir: &Path, found: &mut BTreeMap<String, f64>) {
 }
 
 /// The groups of `benches/micro.rs`.
-const MICRO_GROUPS: [&str; 5] = ["message/", "session/", "codec/", "metadata/", "keys/"];
+const MICRO_GROUPS: [&str; 6] = [
+    "message/",
+    "session/",
+    "codec/",
+    "metadata/",
+    "keys/",
+    "client/",
+];
 
 fn environment(started: Instant, options: &Options) -> Environment {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
@@ -467,6 +806,7 @@ fn write_outputs(
         &saved.environment,
         &saved.subjects,
         &saved.micro,
+        saved.gateway.as_ref(),
         analysis.as_deref(),
     );
     write("REPORT.md", &md)?;
@@ -479,7 +819,21 @@ fn write_outputs(
                 report::summary_table(&saved.subjects),
                 saved.environment.date
             );
-            if let Some(updated) = report::replace_section(&doc, "summary", &table) {
+            let mut updated = report::replace_section(&doc, "summary", &table);
+            if let Some(section) = &saved.gateway {
+                let date = if section.date.is_empty() {
+                    &saved.environment.date
+                } else {
+                    &section.date
+                };
+                let table = format!(
+                    "{}\n_From [`report/REPORT.md`](report/REPORT.md), {date}._\n",
+                    gw::report::summary_table(section),
+                );
+                let doc = updated.clone().unwrap_or(doc);
+                updated = report::replace_section(&doc, "gateway", &table).or(updated);
+            }
+            if let Some(updated) = updated {
                 std::fs::write(&readme, updated)
                     .map_err(|e| format!("cannot write {}: {e}", readme.display()))?;
             }
@@ -533,8 +887,11 @@ fn main() -> ExitCode {
     let mut notes = Vec::new();
 
     if !options.skip_build {
-        say(started, "building the chaincode binaries (release)");
-        build(&workspace, &mut notes);
+        say(
+            started,
+            "building the chaincode, peer and client binaries (release)",
+        );
+        build(&workspace, !options.skip_gateway, &mut notes);
     }
     let node_dir = bench_dir.join("node");
     let node = if options.skip_node {
@@ -609,7 +966,7 @@ fn main() -> ExitCode {
         for (si, subject) in list.iter().enumerate() {
             for (ci, &c) in concurrency.iter().enumerate() {
                 let log = log_dir.join(format!("{}.log", subject.label));
-                let busy = runtime.block_on(wait_for_quiet(QUIET_PCT, QUIET_WAIT));
+                let busy = runtime.block_on(wait_for_quiet(QUIET_PCT, options.quiet_wait));
                 if busy >= QUIET_PCT {
                     say(
                         started,
@@ -677,6 +1034,34 @@ fn main() -> ExitCode {
         })
         .collect();
 
+    let gateway = if options.skip_gateway {
+        notes.push("The Gateway clients were skipped (`--skip-gateway`).".into());
+        None
+    } else {
+        say(started, "Gateway clients through fabric-dev-peer serve");
+        let plan = GatewayPlan {
+            bin_dir: &bin_dir,
+            node_dir: &node_dir,
+            target_dir: &target_dir,
+            log_dir: &log_dir,
+            node: node.is_some(),
+            options: &options,
+        };
+        match measure_gateway(&plan, &runtime, started) {
+            Ok(section) => Some(section),
+            Err(e) if options.only.is_some() && e.starts_with("no client series") => None,
+            Err(e) => {
+                say(started, &format!("Gateway clients: FAILED: {e}"));
+                notes.push(format!("The Gateway clients were not measured: {e}"));
+                Some(GatewaySection {
+                    notes: vec![format!("Not measured: {e}")],
+                    runs: options.runs,
+                    ..GatewaySection::default()
+                })
+            }
+        }
+    };
+
     let micro = if options.skip_micro {
         Vec::new()
     } else {
@@ -697,6 +1082,7 @@ fn main() -> ExitCode {
         environment: env,
         subjects: results,
         micro,
+        gateway,
     };
     let update_readme = !options.quick && options.out.is_none();
     if let Err(e) = write_outputs(&saved, &out_dir, &bench_dir, update_readme) {
@@ -707,9 +1093,24 @@ fn main() -> ExitCode {
         started,
         &format!("wrote {}", out_dir.join("REPORT.md").display()),
     );
-    let results = saved.subjects;
-    eprintln!("\n{}", report::summary_table(&results));
-    if results.iter().any(|r| !r.errors.is_empty()) {
+    eprintln!("\n{}", report::summary_table(&saved.subjects));
+    let mut failed = saved.subjects.iter().any(|r| !r.errors.is_empty());
+    if let Some(section) = &saved.gateway {
+        eprintln!("{}", gw::report::summary_table(section));
+        for v in gw::report::verdicts(section) {
+            let mark = match v.pass {
+                Some(true) => "PASS",
+                Some(false) => "MISS",
+                None => "–",
+            };
+            eprintln!(
+                "{mark:<4}  {} at C = {}: {}",
+                v.target, v.concurrency, v.value
+            );
+        }
+        failed |= section.series.is_empty() || section.series.iter().any(|s| !s.errors.is_empty());
+    }
+    if failed {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
