@@ -280,6 +280,101 @@ pub fn verdicts(results: &[SubjectResult], r: &SubjectResult) -> Vec<Verdict> {
     out
 }
 
+/// The chaincode the targets of issue 17 judge: a contract written with the macros.
+pub const CONTRACT: &str = "rust-contract";
+
+/// The targets of issue 17: `rust-contract` against the bare transport
+/// (`pingpong-current`) and the Node shim, measured in the same run.
+pub fn contract_verdicts(results: &[SubjectResult]) -> Vec<Verdict> {
+    let contract = find(results, CONTRACT);
+    let ping = find(results, PINGPONG);
+    let node = find(results, NODE_SHIM);
+    let at = |r: Option<&SubjectResult>, c: usize| r.and_then(|r| r.at(c)).cloned();
+    let mut out = Vec::new();
+    let mut push =
+        |target, value: Option<f64>, ok: &dyn Fn(f64) -> bool, show: &dyn Fn(f64) -> String| {
+            let (value, pass) = match value {
+                Some(v) => (show(v), Some(ok(v))),
+                None => ("no data".to_owned(), None),
+            };
+            out.push(Verdict {
+                target,
+                value,
+                pass,
+            });
+        };
+    let share = |v: f64| format!("{:.0}%", v * 100.0);
+    for (target, c, min) in [
+        ("throughput ≥ 90% of ping-pong at C = 64", 64, 0.90),
+        ("throughput ≥ 85% of ping-pong at C = 16", 16, 0.85),
+        ("throughput ≥ 85% of ping-pong at C = 256", 256, 0.85),
+    ] {
+        let value = at(contract, c)
+            .zip(at(ping, c))
+            .and_then(|(p, q)| ratio(p.throughput, q.throughput));
+        push(target, value, &|v| v >= min, &share);
+    }
+    push(
+        "CPU/tx ≤ 1.3× ping-pong's at C = 64",
+        at(contract, TARGET_C)
+            .zip(at(ping, TARGET_C))
+            .and_then(|(p, q)| ratio(p.cpu_us_per_tx, q.cpu_us_per_tx)),
+        &|v| v <= 1.3,
+        &|v| format!("{v:.2}×"),
+    );
+    push(
+        "p50 ≤ 1.1× ping-pong's at C = 1",
+        at(contract, 1)
+            .zip(at(ping, 1))
+            .and_then(|(p, q)| ratio(p.p50_ms, q.p50_ms)),
+        &|v| v <= 1.1,
+        &|v| format!("{v:.2}×"),
+    );
+    push(
+        "throughput ≥ 17× Node shim at C = 64",
+        at(contract, TARGET_C)
+            .zip(at(node, TARGET_C))
+            .and_then(|(p, n)| ratio(p.throughput, n.throughput)),
+        &|v| v >= 17.0,
+        &|v| format!("{v:.1}×"),
+    );
+    push(
+        "p99 ≤ 2× p50 at C = 64",
+        at(contract, TARGET_C).and_then(|p| ratio(p.p99_ms, p.p50_ms)),
+        &|v| v <= 2.0,
+        &|v| format!("{v:.2}×"),
+    );
+    push(
+        "RSS idle ≤ 6 MiB",
+        contract
+            .filter(|r| r.rss_idle_kib > 0)
+            .map(|r| mib(r.rss_idle_kib)),
+        &|v| v <= 6.0,
+        &|v| format!("{v:.1} MiB"),
+    );
+    push(
+        "peak RSS at C = 256 ≤ 12 MiB",
+        at(contract, MEMORY_C).map(|p| mib(p.hwm_kib)),
+        &|v| v <= 12.0,
+        &|v| format!("{v:.1} MiB"),
+    );
+    push(
+        "start-up to READY < 20 ms",
+        contract.filter(|r| r.ready_ms > 0.0).map(|r| r.ready_ms),
+        &|v| v < 20.0,
+        &|v| format!("{v:.1} ms"),
+    );
+    out
+}
+
+fn verdict_mark(v: &Verdict) -> &'static str {
+    match v.pass {
+        Some(true) => "PASS",
+        Some(false) => "**MISS**",
+        None => "–",
+    }
+}
+
 /// The whole report.
 pub fn markdown(
     env: &Environment,
@@ -344,14 +439,21 @@ pub fn markdown(
             let mut line = format!("| {} |", first.target);
             for v in &all {
                 let v = &v[row];
-                let mark = match v.pass {
-                    Some(true) => "PASS",
-                    Some(false) => "**MISS**",
-                    None => "–",
-                };
-                let _ = write!(line, " {} {mark} |", v.value);
+                let _ = write!(line, " {} {} |", v.value, verdict_mark(v));
             }
             let _ = writeln!(md, "{line}");
+        }
+        md.push('\n');
+    }
+
+    if find(results, CONTRACT).is_some() && find(results, PINGPONG).is_some() {
+        let _ = writeln!(
+            md,
+            "## Targets of issue 17 (`{CONTRACT}` against `{PINGPONG}` and `{NODE_SHIM}`)\n"
+        );
+        let _ = writeln!(md, "| target | measured | |\n|---|---|---|");
+        for v in contract_verdicts(results) {
+            let _ = writeln!(md, "| {} | {} | {} |", v.target, v.value, verdict_mark(&v));
         }
         md.push('\n');
     }
@@ -583,5 +685,36 @@ mod tests {
         plot(&results, &dir).unwrap();
         assert!(std::fs::read_to_string(&dir).unwrap().contains("<svg"));
         let _ = std::fs::remove_file(dir);
+    }
+
+    #[test]
+    fn issue_17_targets_judge_the_contract_against_the_transport() {
+        let mut contract = subject(CONTRACT, Group::Ours, 63000.0, 7.5);
+        contract.points[1].throughput = 66000.0; // C = 64: 94% of 70 000
+        contract.points[2].throughput = 56000.0; // C = 256: 80%, a miss
+        let results = vec![
+            subject(NODE_SHIM, Group::Node, 3000.0, 350.0),
+            subject(PINGPONG, Group::Baseline, 70000.0, 6.0),
+            contract,
+        ];
+        let v = contract_verdicts(&results);
+        let get = |target: &str| v.iter().find(|v| v.target == target).unwrap();
+        assert_eq!(
+            get("throughput ≥ 90% of ping-pong at C = 64").pass,
+            Some(true)
+        );
+        assert_eq!(get("throughput ≥ 90% of ping-pong at C = 64").value, "94%");
+        assert_eq!(
+            get("throughput ≥ 85% of ping-pong at C = 256").pass,
+            Some(false)
+        );
+        // No point at C = 16 in this run: no verdict rather than a guess.
+        assert_eq!(get("throughput ≥ 85% of ping-pong at C = 16").pass, None);
+        assert_eq!(get("CPU/tx ≤ 1.3× ping-pong's at C = 64").pass, Some(true)); // 1.25×
+        assert_eq!(get("throughput ≥ 17× Node shim at C = 64").pass, Some(true)); // 22×
+        assert_eq!(get("p99 ≤ 2× p50 at C = 64").pass, Some(true));
+        let md = markdown(&Environment::default(), &results, &[], None, None);
+        assert!(md.contains("## Targets of issue 17"), "{md}");
+        assert!(md.contains("| throughput ≥ 85% of ping-pong at C = 256 | 80% | **MISS** |"));
     }
 }

@@ -190,6 +190,7 @@ fn section(rust_cpu: f64, rust_p50_c1: f64) -> GatewaySection {
         ]
     };
     GatewaySection {
+        date: "2026-12-04 12:00 UTC".into(),
         server: "serve".into(),
         clients: String::new(),
         sizes: "N".into(),

@@ -48,8 +48,7 @@ impl GatewayInner {
                  (digest(), then Gateway::new_signed_*)",
             )
         })?;
-        let digest = self.hash.digest(message);
-        let signature = signer.sign(&digest).await?;
+        let signature = signer.sign_message(message, self.hash).await?;
         if signature.is_empty() {
             return Err(SignError::new("the signer returned an empty signature").into());
         }

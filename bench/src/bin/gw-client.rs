@@ -20,16 +20,17 @@
 //!   are made when a run needs more of them than exist, i.e. in the warm-up.
 //! * `raw-signed` (evaluate only): per call, a fresh proposal built by the
 //!   library's offline API (`new_proposal(..).build()`), signed with the
-//!   same key (`EcdsaSigner::sign_digest`), sent through the generated
-//!   client: the raw call plus building and signing.
+//!   same key as the library signs it (`EcdsaSigner::sign_message_sha256`),
+//!   sent through the generated client: the raw call plus building and
+//!   signing.
 //!
 //! Every mode uses one connection (one HTTP/2 channel) for all its calls;
 //! `--runtime` picks tokio's runtime (default: the multi-thread runtime of
-//! `#[tokio::main]`). `--signer ring` (mode `rust`, for experiments; not
-//! what `compare` measures) gives the gateway a signer on `ring`'s ECDSA
-//! P-256 through the public `signer_fn` with `HashAlgorithm::None` (ring
-//! hashes the message itself), its signatures normalized to low S, instead
-//! of `msp::load`'s `EcdsaSigner`.
+//! `#[tokio::main]`). `--signer digest` (mode `rust`, for experiments; not
+//! what `compare` measures) gives the gateway `EcdsaSigner::sign_digest`
+//! through the public `signer_fn`, i.e. the pure-Rust `p256` signature of
+//! a SHA-256 digest, instead of `EcdsaSigner` itself, which signs whole
+//! messages with `ring`.
 #![forbid(unsafe_code)]
 
 use std::io::{BufRead, Write};
@@ -41,9 +42,7 @@ use std::time::{Duration, Instant};
 use fabric_bench::gateway::{
     ClientKind, Command, EVALUATE_ASSET, LatencyReply, MSP_ID, Op, Ready, RunReply,
 };
-use fabric_gateway_client::{
-    Contract, EcdsaSigner, Gateway, HashAlgorithm, PeerEndpoint, SignError, msp, signer_fn,
-};
+use fabric_gateway_client::{Contract, EcdsaSigner, Gateway, PeerEndpoint, msp, signer_fn};
 use fabric_protos::gateway::EvaluateRequest;
 use fabric_protos::gateway::gateway_client::GatewayClient;
 use fabric_protos::protos::SignedProposal;
@@ -75,7 +74,7 @@ fn evaluate_request(contract: &Contract, signer: &EcdsaSigner) -> Result<Evaluat
         .build()
         .map_err(|e| e.to_string())?;
     let signature = signer
-        .sign_digest(&proposal.digest())
+        .sign_message_sha256(proposal.proposal_bytes())
         .map_err(|e| e.to_string())?;
     Ok(EvaluateRequest {
         transaction_id: proposal.transaction_id().to_owned(),
@@ -166,38 +165,10 @@ impl Caller {
     }
 }
 
-/// A `ring` ECDSA P-256 signer over the whole message (ring hashes it with
-/// SHA-256), low S as Fabric requires.
-fn ring_signer(
-    msp_dir: &str,
-) -> Result<impl Fn(&[u8]) -> Result<Vec<u8>, SignError> + Send + Sync + 'static, String> {
-    use base64::Engine as _;
-    use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
-    let path = msp::first_file(&std::path::Path::new(msp_dir).join("keystore"))
-        .map_err(|e| e.to_string())?;
-    let pem = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(body)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    let rng = ring::rand::SystemRandom::new();
-    let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &der, &rng)
-        .map_err(|e| format!("{}: not a PKCS#8 P-256 key: {e}", path.display()))?;
-    Ok(move |message: &[u8]| {
-        let signature = key
-            .sign(&rng, message)
-            .map_err(|_| SignError::new("ring: ECDSA signing failed"))?;
-        let signature = p256::ecdsa::Signature::from_der(signature.as_ref())
-            .map_err(|e| SignError::with_source("ring: a bad DER signature", e))?;
-        let signature = signature.normalize_s().unwrap_or(signature);
-        Ok(signature.to_der().as_bytes().to_vec())
-    })
-}
-
 struct Settings {
     mode: ClientKind,
     multi_thread: bool,
-    ring: bool,
+    digest_signer: bool,
     endpoint: String,
     msp_dir: String,
     msp_id: String,
@@ -215,7 +186,7 @@ fn settings() -> Result<Settings, String> {
     };
     let mut mode = None;
     let mut multi_thread = true;
-    let mut ring = false;
+    let mut digest_signer = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -233,13 +204,13 @@ fn settings() -> Result<Settings, String> {
                 other => return Err(format!("--runtime {other:?}: expected multi or current")),
             },
             "--signer" => match args.next().as_deref() {
-                Some("p256") => ring = false,
-                Some("ring") => ring = true,
-                other => return Err(format!("--signer {other:?}: expected p256 or ring")),
+                Some("default") => digest_signer = false,
+                Some("digest") => digest_signer = true,
+                other => return Err(format!("--signer {other:?}: expected default or digest")),
             },
             "--help" | "-h" => {
                 return Err(
-                    "usage: PEER_ENDPOINT=host:port MSP_DIR=dir gw-client --mode rust|raw|raw-signed [--runtime multi|current] [--signer p256|ring]"
+                    "usage: PEER_ENDPOINT=host:port MSP_DIR=dir gw-client --mode rust|raw|raw-signed [--runtime multi|current] [--signer default|digest]"
                         .into(),
                 );
             }
@@ -249,7 +220,7 @@ fn settings() -> Result<Settings, String> {
     Ok(Settings {
         mode: mode.ok_or("--mode is required")?,
         multi_thread,
-        ring,
+        digest_signer,
         endpoint: env("PEER_ENDPOINT", None)?,
         msp_dir: env("MSP_DIR", None)?,
         msp_id: env("MSP_ID", Some(MSP_ID))?,
@@ -268,10 +239,8 @@ async fn connect(s: &Settings) -> Result<Caller, String> {
         .identity(identity)
         .connection(channel.clone());
     if s.mode == ClientKind::Rust {
-        let builder = if s.ring {
-            builder
-                .hash(HashAlgorithm::None)
-                .signer(signer_fn(ring_signer(&s.msp_dir)?))
+        let builder = if s.digest_signer {
+            builder.signer(signer_fn(move |digest: &[u8]| signer.sign_digest(digest)))
         } else {
             builder.signer(signer)
         };
@@ -430,8 +399,8 @@ fn main() -> ExitCode {
     } else {
         "tokio current-thread runtime".to_owned()
     };
-    if s.ring {
-        detail.push_str(", ring signer");
+    if s.digest_signer {
+        detail.push_str(", p256 digest signer");
     }
     let mut out = std::io::stdout().lock();
     let ready = Ready {
