@@ -161,7 +161,7 @@ impl HashAlgorithm {
 ///
 /// Two implementations sit behind it. The gateway hands it whole messages
 /// with SHA-256 ([`Signer::sign_message`]), which it signs with `ring`
-/// (assembly field arithmetic and precomputed base-point tables, about five
+/// (assembly field arithmetic and precomputed base-point tables, about nine
 /// times faster than a pure-Rust signature here; `ring` is in every build
 /// already, through rustls), with a random nonce. A bare digest
 /// ([`EcdsaSigner::sign_digest`], or another hash algorithm) is signed with
