@@ -116,10 +116,10 @@ fn fmt_ratio(r: Option<f64>) -> String {
     }
 }
 
-fn fmt_rate(x: f64) -> String {
+/// A rate with thin-space thousands groups (`71 000`).
+pub(crate) fn fmt_rate(x: f64) -> String {
     if x >= 1000.0 {
-        let s = format!("{:.0}", x);
-        // thin grouping for readability: 71 000
+        let s = format!("{x:.0}");
         let mut out = String::new();
         for (i, ch) in s.chars().enumerate() {
             if i > 0 && (s.len() - i) % 3 == 0 {

@@ -193,6 +193,18 @@ fn say(started: Instant, text: &str) {
     eprintln!("[{:>5.1}s] {text}", started.elapsed().as_secs_f64());
 }
 
+/// Waits (up to `--quiet-wait`) for other processes to go quiet before a
+/// point, and says so when they do not.
+fn settle(runtime: &tokio::runtime::Runtime, started: Instant, options: &Options) {
+    let busy = runtime.block_on(wait_for_quiet(QUIET_PCT, options.quiet_wait));
+    if busy >= QUIET_PCT {
+        say(
+            started,
+            &format!("other processes keep {busy:.0}% of a core busy; measuring anyway"),
+        );
+    }
+}
+
 fn command_output(program: &str, args: &[&str]) -> Option<String> {
     let out = Command::new(program).args(args).output().ok()?;
     out.status
@@ -552,15 +564,7 @@ fn measure_gateway(
             for (si, &(_, op)) in order.iter().enumerate().filter(|(_, (k, _))| *k == client) {
                 let sizes = gateway_sizes(op, options);
                 for (ci, &c) in concurrency.iter().enumerate() {
-                    let busy = runtime.block_on(wait_for_quiet(QUIET_PCT, options.quiet_wait));
-                    if busy >= QUIET_PCT {
-                        say(
-                            started,
-                            &format!(
-                                "other processes keep {busy:.0}% of a core busy; measuring anyway"
-                            ),
-                        );
-                    }
+                    settle(runtime, started, options);
                     let prefix = format!("{}-r{}-c{c}", client.name(), run + 1);
                     let label = gw::label(client, op);
                     let Some(running) = process.as_mut() else {
@@ -966,15 +970,7 @@ fn main() -> ExitCode {
         for (si, subject) in list.iter().enumerate() {
             for (ci, &c) in concurrency.iter().enumerate() {
                 let log = log_dir.join(format!("{}.log", subject.label));
-                let busy = runtime.block_on(wait_for_quiet(QUIET_PCT, options.quiet_wait));
-                if busy >= QUIET_PCT {
-                    say(
-                        started,
-                        &format!(
-                            "other processes keep {busy:.0}% of a core busy; measuring anyway"
-                        ),
-                    );
-                }
+                settle(&runtime, started, &options);
                 let result = runtime.block_on(measure(subject, c, &proposal, &log));
                 match result {
                     Ok(p) => {

@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use super::{ClientKind, GatewaySection, GwPoint, GwSeries, Op};
+use crate::report::fmt_rate;
 
 /// Concurrencies at which the client-CPU target is judged.
 pub const CPU_TARGET_C: [usize; 2] = [16, 64];
@@ -81,22 +82,6 @@ fn fmt_times(r: Option<f64>) -> String {
 
 fn fmt_pct(r: Option<f64>) -> String {
     r.map_or_else(|| "–".into(), |r| format!("{:+.1} %", r * 100.0))
-}
-
-fn fmt_rate(x: f64) -> String {
-    if x >= 1000.0 {
-        let s = format!("{x:.0}");
-        let mut out = String::new();
-        for (i, ch) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
-                out.push('\u{202f}');
-            }
-            out.push(ch);
-        }
-        out
-    } else {
-        format!("{x:.0}")
-    }
 }
 
 /// The table of every point (medians), with the ratios of the same run:
