@@ -241,7 +241,7 @@ impl Link {
 
     /// Registers a transaction that has arrived; `None` if one with the same
     /// channel and id is still running. It counts as running until the
-    /// returned guard is dropped (its report queued, or its task gone).
+    /// returned guard is dropped (its report queued, or its future dropped).
     pub(crate) fn begin(self: &Arc<Self>, channel: &str, txid: &str) -> Option<InFlight> {
         let running = Arc::new(Running {
             key: tx_key(channel, txid),
@@ -387,7 +387,7 @@ impl Link {
 }
 
 /// A transaction between its arrival and its report to the peer. Dropping it
-/// (when the transaction's task ends or is aborted) counts the transaction
+/// (when the transaction's future ends or is dropped) counts the transaction
 /// as reported and forgets it.
 pub(crate) struct InFlight {
     link: Arc<Link>,
