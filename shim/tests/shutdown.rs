@@ -194,6 +194,17 @@ async fn a_server_drains_then_returns_ok() {
 
 #[tokio::test]
 async fn a_server_cuts_off_at_the_deadline() {
+    // A current-thread runtime: the session polls the transaction itself.
+    server_cut_off().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_cuts_off_at_the_deadline_on_a_multi_thread_runtime() {
+    // The transaction is a task of its own.
+    server_cut_off().await;
+}
+
+async fn server_cut_off() {
     let (mut peer, stop, serving, _) = serve(Duration::from_millis(300)).await;
     peer.in_flight("stuck").await;
     stop.send(()).unwrap();
@@ -259,6 +270,15 @@ async fn a_dialling_chaincode_drains_then_returns_ok() {
 
 #[tokio::test]
 async fn a_dialling_chaincode_cuts_off_at_the_deadline() {
+    dialling_cut_off().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dialling_chaincode_cuts_off_at_the_deadline_on_a_multi_thread_runtime() {
+    dialling_cut_off().await;
+}
+
+async fn dialling_cut_off() {
     let (mut peer, stop, dialling) = dial(Duration::from_millis(300)).await;
     peer.in_flight("stuck").await;
     stop.send(()).unwrap();

@@ -5,7 +5,7 @@
 //! ```text
 //!  serving ──signal──> draining ──all reported──> closed   (exit 0)
 //!                         │
-//!                         └──deadline──> cut off: logged, ERROR to the peer, task aborted
+//!                         └──deadline──> cut off: logged, ERROR to the peer, transaction dropped
 //! ```
 //!
 //! While draining, a session runs the transactions it has, answers new ones
@@ -117,8 +117,8 @@ impl Drain {
     }
 
     /// Ends every transaction still running: logs it (transaction id,
-    /// channel, function), sends the peer an ERROR for it and aborts its
-    /// task. Returns their descriptions, in transaction-id order.
+    /// channel, function), sends the peer an ERROR for it and ends it (its
+    /// future is dropped). Returns their descriptions, in transaction-id order.
     pub(crate) fn cut_off(&self, deadline: std::time::Duration) -> Vec<String> {
         let mut running = self.running();
         running.sort_by(|(_, a), (_, b)| (a.txid(), a.channel()).cmp(&(b.txid(), b.channel())));

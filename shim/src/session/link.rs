@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::task::{Poll, Waker};
 
 use bytes::Bytes;
+use futures_util::task::AtomicWaker;
 use tokio::sync::{Notify, mpsc};
 
 use super::PeerParams;
@@ -45,8 +46,10 @@ pub(crate) struct Running {
     reply: Mutex<Reply>,
     /// The first argument (the function), for the log of a drain's cut-off.
     function: OnceLock<Bytes>,
-    /// The task running the transaction, for a drain's cut-off.
-    task: OnceLock<tokio::task::AbortHandle>,
+    /// Set by a drain's cut-off: the transaction's future ends at its next poll.
+    cut: AtomicBool,
+    /// Wakes the transaction's future for a cut-off.
+    cut_waker: AtomicWaker,
 }
 
 /// The reply slot of a transaction: its stub has at most one request in flight.
@@ -84,16 +87,11 @@ impl Running {
         self.function.get()
     }
 
-    /// Records the task running the transaction.
-    pub(crate) fn set_task(&self, task: tokio::task::AbortHandle) {
-        let _ = self.task.set(task);
-    }
-
-    /// Aborts the task running the transaction, if known.
+    /// Cuts the transaction off: its future (see [`CutOff`]) ends, and is
+    /// dropped, at its next poll, wherever it is waiting.
     pub(crate) fn abort(&self) {
-        if let Some(task) = self.task.get() {
-            task.abort();
-        }
+        self.cut.store(true, Ordering::Release);
+        self.cut_waker.wake();
     }
 
     fn reply(&self) -> MutexGuard<'_, Reply> {
@@ -243,14 +241,15 @@ impl Link {
 
     /// Registers a transaction that has arrived; `None` if one with the same
     /// channel and id is still running. It counts as running until the
-    /// returned guard is dropped (its report queued, or its task gone).
+    /// returned guard is dropped (its report queued, or its future dropped).
     pub(crate) fn begin(self: &Arc<Self>, channel: &str, txid: &str) -> Option<InFlight> {
         let running = Arc::new(Running {
             key: tx_key(channel, txid),
             txid_at: channel.len() + 1,
             reply: Mutex::new(Reply::Idle),
             function: OnceLock::new(),
-            task: OnceLock::new(),
+            cut: AtomicBool::new(false),
+            cut_waker: AtomicWaker::new(),
         });
         if !self.transactions().insert(Entry(Arc::clone(&running))) {
             return None;
@@ -388,7 +387,7 @@ impl Link {
 }
 
 /// A transaction between its arrival and its report to the peer. Dropping it
-/// (when the transaction's task ends or is aborted) counts the transaction
+/// (when the transaction's future ends or is dropped) counts the transaction
 /// as reported and forgets it.
 pub(crate) struct InFlight {
     link: Arc<Link>,
@@ -408,5 +407,35 @@ impl Drop for InFlight {
         if self.link.unreported.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.link.all_reported.notify_waiters();
         }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A transaction's future that a drain's cut-off ([`Running::abort`])
+    /// ends early, whether it runs as a task of its own or inside its
+    /// session's task: the same for both, unlike a task's abort handle.
+    pub(crate) struct CutOff<F> {
+        running: Arc<Running>,
+        #[pin]
+        inner: F,
+    }
+}
+
+impl<F> CutOff<F> {
+    pub(crate) fn new(running: Arc<Running>, inner: F) -> Self {
+        CutOff { running, inner }
+    }
+}
+
+impl<F: Future<Output = ()>> Future for CutOff<F> {
+    type Output = ();
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
+        let this = self.project();
+        this.running.cut_waker.register(cx.waker());
+        if this.running.cut.load(Ordering::Acquire) {
+            return Poll::Ready(());
+        }
+        this.inner.poll(cx)
     }
 }

@@ -16,6 +16,14 @@
 //! stream and writes them into a channel, so the same code runs over gRPC in
 //! both connection modes and over in-process channels in tests.
 //!
+//! On a current-thread runtime (what [`crate::start`] builds) the session
+//! polls its transactions inside its own task: a reply from the peer is
+//! handed to the transaction waiting for it and that transaction runs on,
+//! up to its next request, before the session reads the next message, with
+//! no task to spawn or schedule per transaction. On a multi-thread runtime
+//! each transaction is a task of its own, so that transactions run in
+//! parallel. A panic in a contract fails its transaction only, either way.
+//!
 //! Each transaction runs in a `transaction` tracing span with the fields
 //! `txid`, `channel` and `function` (its first argument), so every log line
 //! written while it runs names it.
@@ -30,8 +38,10 @@ mod drain;
 mod link;
 
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
 
+use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt, Stream, StreamExt};
 use tokio::sync::mpsc;
 use tracing::Instrument;
@@ -46,7 +56,7 @@ use crate::stub::ChaincodeStub;
 
 pub(crate) use drain::Drain;
 use drain::FunctionName;
-use link::InFlight;
+use link::{CutOff, InFlight};
 pub(crate) use link::{END_OF_STREAM, Link, Running};
 
 /// The messages a session sends to the peer, in order. The stream ends when
@@ -164,10 +174,16 @@ impl State {
     }
 }
 
+/// A transaction run inside its session's task.
+type LocalTransaction = Pin<Box<dyn Future<Output = ()> + Send>>;
+
 /// One session with the peer over one stream.
 pub struct Session<C> {
     chaincode: Arc<C>,
     link: Arc<Link>,
+    /// The running transactions, when the session polls them itself
+    /// (current-thread runtime); `None`: each is a task of its own.
+    local: Option<FuturesUnordered<LocalTransaction>>,
     state: State,
     /// Reused to look up the transaction of each reply.
     key_buffer: String,
@@ -199,6 +215,7 @@ impl<C: Chaincode> Session<C> {
         let session = Session {
             chaincode,
             link,
+            local: None,
             state: State::Created,
             key_buffer: String::new(),
             drain: None,
@@ -247,9 +264,17 @@ impl<C: Chaincode> Session<C> {
             }
         });
         let link = Arc::clone(&self.link);
+        if tokio::runtime::Handle::current().runtime_flavor()
+            == tokio::runtime::RuntimeFlavor::CurrentThread
+        {
+            self.local = Some(FuturesUnordered::new());
+        }
         let result = loop {
             tokio::select! {
                 biased;
+                // Transactions first: those a reply has woken run up to their
+                // next request before the next message is read.
+                () = next_finished(&mut self.local) => {}
                 item = inbound.next() => match item {
                     Some(Ok(msg)) => {
                         if let Err(e) = self.handle(msg).await {
@@ -341,7 +366,7 @@ impl<C: Chaincode> Session<C> {
         }
     }
 
-    async fn start_transaction(&self, msg: ChaincodeMessage) -> Result<()> {
+    async fn start_transaction(&mut self, msg: ChaincodeMessage) -> Result<()> {
         if self.draining {
             // Not started. The peer reports an ERROR as its own failure
             // (status 500 without payload), which a Fabric Gateway evaluates
@@ -368,9 +393,24 @@ impl<C: Chaincode> Session<C> {
         let running = Arc::clone(in_flight.running());
         let chaincode = Arc::clone(&self.chaincode);
         let link = Arc::clone(&self.link);
-        let task = tokio::spawn(execute(chaincode, link, msg, in_flight));
-        running.set_task(task.abort_handle());
+        let transaction = CutOff::new(running, execute(chaincode, link, msg, in_flight));
+        match &mut self.local {
+            Some(local) => local.push(Box::pin(transaction)),
+            None => drop(tokio::spawn(transaction)),
+        }
         Ok(())
+    }
+}
+
+/// Drives the transactions a session polls itself; completes when one of
+/// them finishes. Never completes without any (or on a multi-thread
+/// runtime, where they are tasks).
+async fn next_finished(local: &mut Option<FuturesUnordered<LocalTransaction>>) {
+    match local {
+        Some(local) if !local.is_empty() => {
+            local.next().await;
+        }
+        _ => std::future::pending().await,
     }
 }
 
