@@ -7,41 +7,23 @@
 //! `cargo bench -p fabric-bench --bench micro`
 
 use std::hint::black_box;
-use std::sync::Arc;
 
 use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
 use fabric_bench::driver::{CHANNEL, creator, signed_proposal};
-use fabric_chaincode_shim::Chaincode;
+use fabric_bench::inprocess::{InProcess, transfer_transaction};
 use fabric_chaincode_shim::message::{MessageType, encode, frame};
 use fabric_chaincode_shim::proto::common::{ChannelHeader, Header, SignatureHeader};
 use fabric_chaincode_shim::proto::protos::{
-    ChaincodeAdditionalParams, ChaincodeInput, ChaincodeMessage, ChaincodeProposalPayload,
-    GetState, Proposal, Response,
+    ChaincodeMessage, ChaincodeProposalPayload, GetState, Proposal,
 };
-use fabric_chaincode_shim::session::Session;
 use fabric_contract_api::__private::{ArgSite, ArgViaJson, ArgViaText, Codec};
 use fabric_contract_api::ContractChaincode;
 use prost::Message;
 use sha2::{Digest, Sha256};
-use tokio::sync::mpsc;
-use tokio_stream::wrappers::ReceiverStream;
 
 fn transaction(index: u64, function: &str) -> ChaincodeMessage {
-    let input = ChaincodeInput {
-        args: vec![
-            Bytes::from(function.to_owned()),
-            Bytes::from(format!("a{index}")),
-            Bytes::from(format!("b{index}")),
-        ],
-        ..Default::default()
-    };
-    frame(
-        MessageType::Transaction,
-        encode(&input),
-        &index.to_string(),
-        CHANNEL,
-    )
+    transfer_transaction(&Bytes::copy_from_slice(function.as_bytes()), index, None)
 }
 
 // `proposal.into()`: `ChaincodeMessage::proposal` may become boxed (a
@@ -115,84 +97,6 @@ fn message(c: &mut Criterion) {
         b.iter(|| decode(false))
     });
     g.finish();
-}
-
-/// A chaincode session over in-process channels, answered like the driver does.
-struct InProcess {
-    runtime: tokio::runtime::Runtime,
-    to_chaincode: mpsc::Sender<Result<ChaincodeMessage, tonic::Status>>,
-    from_chaincode: fabric_chaincode_shim::session::Outgoing,
-    next: u64,
-}
-
-impl InProcess {
-    fn start<C: Chaincode>(chaincode: C) -> Self {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        let (session, mut from_chaincode) = Session::new(Arc::new(chaincode), "bench");
-        let (to_chaincode, inbound) = mpsc::channel(1024);
-        runtime.block_on(async {
-            tokio::spawn(session.run(ReceiverStream::new(inbound)));
-            let register = from_chaincode.recv().await.expect("REGISTER");
-            assert_eq!(register.r#type, MessageType::Register as i32);
-            let params = ChaincodeAdditionalParams {
-                use_write_batch: true,
-                max_size_write_batch: 100,
-                use_get_multiple_keys: true,
-                max_size_get_multiple_keys: 100,
-            };
-            for msg in [
-                frame(MessageType::Registered, Bytes::new(), "", ""),
-                frame(MessageType::Ready, encode(&params), "", ""),
-            ] {
-                to_chaincode.send(Ok(msg)).await.expect("session alive");
-            }
-        });
-        InProcess {
-            runtime,
-            to_chaincode,
-            from_chaincode,
-            next: 0,
-        }
-    }
-
-    /// One transaction, start to COMPLETED.
-    fn transact(&mut self, function: &str) {
-        self.next += 1;
-        let msg = transaction(self.next, function);
-        let (to, from) = (&self.to_chaincode, &mut self.from_chaincode);
-        self.runtime.block_on(async move {
-            to.send(Ok(msg)).await.expect("session alive");
-            loop {
-                let msg = from.recv().await.expect("session alive");
-                let payload = match MessageType::try_from(msg.r#type) {
-                    Ok(MessageType::Completed) => {
-                        let r = Response::decode(msg.payload).expect("a Response");
-                        assert_eq!(r.status, 200, "{}", r.message);
-                        return;
-                    }
-                    Ok(MessageType::GetState) => {
-                        let req = GetState::decode(msg.payload).expect("GetState");
-                        if req.key.starts_with('a') {
-                            Bytes::from_static(b"100")
-                        } else {
-                            Bytes::new()
-                        }
-                    }
-                    Ok(MessageType::GetStateMultiple) => encode(
-                        &fabric_chaincode_shim::proto::protos::GetStateMultipleResult {
-                            values: vec![Bytes::from_static(b"100"), Bytes::new()],
-                        },
-                    ),
-                    _ => Bytes::new(),
-                };
-                let reply = frame(MessageType::Response, payload, &msg.txid, &msg.channel_id);
-                to.send(Ok(reply)).await.expect("session alive");
-            }
-        });
-    }
 }
 
 fn session(c: &mut Criterion) {

@@ -200,26 +200,8 @@ impl Driver {
             .map_err(|_| BenchError::from("the chaincode's stream is closed"))
     }
 
-    // `Into::into` below: `ChaincodeMessage::proposal` may become boxed (a
-    // proposed shim change), which the same code then builds as well.
-    #[allow(clippy::useless_conversion)]
     fn transaction(&self, function: &Bytes, index: usize) -> ChaincodeMessage {
-        let input = ChaincodeInput {
-            args: vec![
-                function.clone(),
-                Bytes::from(format!("a{index}")),
-                Bytes::from(format!("b{index}")),
-            ],
-            ..Default::default()
-        };
-        let mut msg = frame(
-            MessageType::Transaction,
-            encode(&input),
-            &index.to_string(),
-            CHANNEL,
-        );
-        msg.proposal = self.proposal.clone().map(Into::into);
-        msg
+        crate::inprocess::transfer_transaction(function, index as u64, self.proposal.as_ref())
     }
 
     /// Runs `load` on fresh keys and verifies it.

@@ -23,6 +23,7 @@
 pub mod contract;
 pub mod driver;
 pub mod gateway;
+pub mod inprocess;
 pub mod pingpong;
 pub mod procfs;
 pub mod report;
