@@ -28,7 +28,10 @@ pub(crate) const END_OF_STREAM: i32 = -1;
 pub(crate) struct Link {
     out: mpsc::Sender<ChaincodeMessage>,
     /// Transactions from their arrival until they are reported.
-    transactions: Mutex<HashSet<Entry>>,
+    /// Hashed with foldhash: a reply is looked up by its 70-odd-byte key,
+    /// which SipHash takes several times as long over; the seed is random
+    /// per process.
+    transactions: Mutex<HashSet<Entry, foldhash::fast::RandomState>>,
     params: OnceLock<PeerParams>,
     closed: AtomicBool,
     /// Transactions started and not yet reported (COMPLETED or ERROR queued):
@@ -172,7 +175,7 @@ impl Link {
     pub(crate) fn new(out: mpsc::Sender<ChaincodeMessage>) -> Self {
         Link {
             out,
-            transactions: Mutex::new(HashSet::new()),
+            transactions: Mutex::new(HashSet::default()),
             params: OnceLock::new(),
             closed: AtomicBool::new(false),
             unreported: AtomicUsize::new(0),
@@ -180,7 +183,7 @@ impl Link {
         }
     }
 
-    fn transactions(&self) -> MutexGuard<'_, HashSet<Entry>> {
+    fn transactions(&self) -> MutexGuard<'_, HashSet<Entry, foldhash::fast::RandomState>> {
         // The set stays consistent even if a holder panicked: every critical
         // section is a single insert, remove or iteration.
         self.transactions.lock().unwrap_or_else(|e| e.into_inner())
