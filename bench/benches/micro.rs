@@ -10,8 +10,8 @@ use std::hint::black_box;
 
 use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
-use fabric_bench::driver::{CHANNEL, creator, signed_proposal};
-use fabric_bench::inprocess::{InProcess, transfer_transaction};
+use fabric_bench::driver::{CHANNEL, creator, signed_proposal, transfer_transaction};
+use fabric_bench::inprocess::InProcess;
 use fabric_chaincode_shim::message::{MessageType, encode, frame};
 use fabric_chaincode_shim::proto::common::{ChannelHeader, Header, SignatureHeader};
 use fabric_chaincode_shim::proto::protos::{

@@ -201,7 +201,7 @@ impl Driver {
     }
 
     fn transaction(&self, function: &Bytes, index: usize) -> ChaincodeMessage {
-        crate::inprocess::transfer_transaction(function, index as u64, self.proposal.as_ref())
+        transfer_transaction(function, index as u64, self.proposal.as_ref())
     }
 
     /// Runs `load` on fresh keys and verifies it.
@@ -400,6 +400,34 @@ impl Driver {
 
 fn decode<M: Message + Default>(payload: &Bytes, what: &str) -> Result<M> {
     M::decode(payload.clone()).map_err(|e| BenchError(format!("cannot decode {what}: {e}")))
+}
+
+/// The TRANSACTION message of transfer number `index`: `function`, then the
+/// keys `a<index>` and `b<index>`, with `proposal` when given.
+// `Into::into` below: `ChaincodeMessage::proposal` may become boxed (a
+// proposed shim change), which the same code then builds as well.
+#[allow(clippy::useless_conversion)]
+pub fn transfer_transaction(
+    function: &Bytes,
+    index: u64,
+    proposal: Option<&SignedProposal>,
+) -> ChaincodeMessage {
+    let input = ChaincodeInput {
+        args: vec![
+            function.clone(),
+            Bytes::from(format!("a{index}")),
+            Bytes::from(format!("b{index}")),
+        ],
+        ..Default::default()
+    };
+    let mut msg = frame(
+        MessageType::Transaction,
+        encode(&input),
+        &index.to_string(),
+        CHANNEL,
+    );
+    msg.proposal = proposal.cloned().map(Into::into);
+    msg
 }
 
 /// A signed proposal as a client would send it, with `creator` (an encoded

@@ -9,43 +9,15 @@ use bytes::Bytes;
 use fabric_chaincode_shim::Chaincode;
 use fabric_chaincode_shim::message::{MessageType, encode, frame};
 use fabric_chaincode_shim::proto::protos::{
-    ChaincodeAdditionalParams, ChaincodeInput, ChaincodeMessage, GetState, GetStateMultipleResult,
-    Response, SignedProposal,
+    ChaincodeAdditionalParams, ChaincodeMessage, GetState, GetStateMultipleResult, Response,
+    SignedProposal,
 };
 use fabric_chaincode_shim::session::{Outgoing, Session};
 use prost::Message;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
-use crate::driver::CHANNEL;
-
-/// The TRANSACTION message of transfer number `index`: `function`, then the
-/// keys `a<index>` and `b<index>`, with `proposal` when given.
-// `Into::into` below: `ChaincodeMessage::proposal` may become boxed (a
-// proposed shim change), which the same code then builds as well.
-#[allow(clippy::useless_conversion)]
-pub fn transfer_transaction(
-    function: &Bytes,
-    index: u64,
-    proposal: Option<&SignedProposal>,
-) -> ChaincodeMessage {
-    let input = ChaincodeInput {
-        args: vec![
-            function.clone(),
-            Bytes::from(format!("a{index}")),
-            Bytes::from(format!("b{index}")),
-        ],
-        ..Default::default()
-    };
-    let mut msg = frame(
-        MessageType::Transaction,
-        encode(&input),
-        &index.to_string(),
-        CHANNEL,
-    );
-    msg.proposal = proposal.cloned().map(Into::into);
-    msg
-}
+use crate::driver::transfer_transaction;
 
 /// A session of `chaincode` on a current-thread runtime of its own, ready
 /// (write batches and multi-key reads offered, 100 each).
