@@ -37,6 +37,56 @@ pub mod protos {
     include!("generated/protos.rs");
 }
 
+/// The chaincode stream as the Rust shim reads and writes it: [`frames::ChaincodeFrame`]
+/// is `protos.ChaincodeMessage` with its transaction and channel ids as
+/// shared bytes instead of strings (the same bytes on the wire), and
+/// `frames::chaincode_support_client` / `frames::chaincode_server` are the
+/// stream's two services (`protos.ChaincodeSupport/Register`,
+/// `protos.Chaincode/Connect`) over it.
+///
+/// Decoding a frame slices its ids out of the receive buffer, and a frame
+/// built for a running transaction shares them, where `String` ids cost two
+/// allocations and copies per frame. [`From`] converts between the two
+/// messages; towards `ChaincodeMessage`, ids that are not UTF-8 are replaced
+/// lossily.
+#[allow(missing_docs)]
+pub mod frames {
+    include!("generated/frames.rs");
+    include!("generated/protos.ChaincodeSupport.rs");
+    include!("generated/protos.Chaincode.rs");
+
+    impl From<super::protos::ChaincodeMessage> for ChaincodeFrame {
+        /// Moves the fields over; the id strings become bytes without a copy.
+        fn from(msg: super::protos::ChaincodeMessage) -> Self {
+            ChaincodeFrame {
+                r#type: msg.r#type,
+                timestamp: msg.timestamp,
+                payload: msg.payload,
+                txid: msg.txid.into(),
+                proposal: msg.proposal,
+                chaincode_event: msg.chaincode_event,
+                channel_id: msg.channel_id.into(),
+            }
+        }
+    }
+
+    impl From<ChaincodeFrame> for super::protos::ChaincodeMessage {
+        /// Moves the fields over and copies the ids into strings.
+        fn from(frame: ChaincodeFrame) -> Self {
+            let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+            super::protos::ChaincodeMessage {
+                r#type: frame.r#type,
+                timestamp: frame.timestamp,
+                payload: frame.payload,
+                txid: text(&frame.txid),
+                proposal: frame.proposal,
+                chaincode_event: frame.chaincode_event,
+                channel_id: text(&frame.channel_id),
+            }
+        }
+    }
+}
+
 /// Package `common`: headers, envelopes, signature policies and MSP principals.
 #[allow(missing_docs)]
 pub mod common {

@@ -26,6 +26,7 @@ pub const PROTO_FILES: &[&str] = &[
     "orderer/ab.proto",
     "gateway/gateway.proto",
     "google/rpc/status.proto",
+    "frames/chaincode_frame.proto",
 ];
 
 /// The workspace root (two levels above this crate).
@@ -61,8 +62,49 @@ pub fn generate(out_dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
         // transaction (encode, channel, stream, session, reply routing).
         .boxed(".protos.ChaincodeMessage.proposal")
         .boxed(".protos.ChaincodeMessage.chaincode_event")
+        .boxed(".frames.ChaincodeFrame.proposal")
+        .boxed(".frames.ChaincodeFrame.chaincode_event")
         .emit_rerun_if_changed(false)
         .out_dir(out_dir)
         .compile_fds(fds)?;
+    frame_services(out_dir);
     Ok(())
+}
+
+/// The chaincode stream's two services over `frames.ChaincodeFrame` (the
+/// shim's view of `protos.ChaincodeMessage`): the same routes as
+/// `protos.ChaincodeSupport/Register` and `protos.Chaincode/Connect`, written
+/// to `protos.ChaincodeSupport.rs` and `protos.Chaincode.rs` for the module
+/// `frames`. A `.proto` service cannot name them: its package decides the
+/// route, and package `protos` already has services of these names.
+fn frame_services(out_dir: &Path) {
+    use tonic_build::manual::{Builder, Method, Service};
+    let stream = |name: &str, route: &str| {
+        Method::builder()
+            .name(name)
+            .route_name(route)
+            .input_type("super::ChaincodeFrame")
+            .output_type("super::ChaincodeFrame")
+            .codec_path("tonic_prost::ProstCodec")
+            .client_streaming()
+            .server_streaming()
+            .build()
+    };
+    let support = Service::builder()
+        .name("ChaincodeSupport")
+        .package("protos")
+        .comment("The peer's side: a chaincode process dials the peer and registers.")
+        .method(stream("register", "Register"))
+        .build();
+    let chaincode = Service::builder()
+        .name("Chaincode")
+        .package("protos")
+        .comment("The chaincode's side as a service: the peer dials it and connects.")
+        .method(stream("connect", "Connect"))
+        .build();
+    Builder::new()
+        // As above: `connect()` would collide with the transport constructor.
+        .build_transport(false)
+        .out_dir(out_dir)
+        .compile(&[support, chaincode]);
 }
