@@ -8,6 +8,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use fabric_chaincode_shim::Chaincode;
 use fabric_chaincode_shim::message::{MessageType, encode, frame};
+use fabric_chaincode_shim::proto::frames::ChaincodeFrame;
 use fabric_chaincode_shim::proto::protos::{
     ChaincodeAdditionalParams, ChaincodeMessage, GetState, GetStateMultipleResult, Response,
     SignedProposal,
@@ -23,7 +24,7 @@ use crate::driver::transfer_transaction;
 /// (write batches and multi-key reads offered, 100 each).
 pub struct InProcess {
     runtime: tokio::runtime::Runtime,
-    to_chaincode: mpsc::Sender<Result<ChaincodeMessage, tonic::Status>>,
+    to_chaincode: mpsc::Sender<Result<ChaincodeFrame, tonic::Status>>,
     from_chaincode: Outgoing,
     next: u64,
 }
@@ -51,7 +52,10 @@ impl InProcess {
                 frame(MessageType::Registered, Bytes::new(), "", ""),
                 frame(MessageType::Ready, encode(&params), "", ""),
             ] {
-                to_chaincode.send(Ok(msg)).await.expect("session alive");
+                to_chaincode
+                    .send(Ok(msg.into()))
+                    .await
+                    .expect("session alive");
             }
         });
         InProcess {
@@ -83,7 +87,7 @@ impl InProcess {
     pub fn run(&mut self, msg: ChaincodeMessage) {
         let (to, from) = (&self.to_chaincode, &mut self.from_chaincode);
         self.runtime.block_on(async move {
-            to.send(Ok(msg)).await.expect("session alive");
+            to.send(Ok(msg.into())).await.expect("session alive");
             loop {
                 let msg = from.recv().await.expect("session alive");
                 let payload = match MessageType::try_from(msg.r#type) {
@@ -105,7 +109,14 @@ impl InProcess {
                     }),
                     _ => Bytes::new(),
                 };
-                let reply = frame(MessageType::Response, payload, &msg.txid, &msg.channel_id);
+                // As decoded off the wire: the ids are shared bytes.
+                let reply = ChaincodeFrame {
+                    r#type: MessageType::Response as i32,
+                    payload,
+                    txid: msg.txid,
+                    channel_id: msg.channel_id,
+                    ..Default::default()
+                };
                 to.send(Ok(reply)).await.expect("session alive");
             }
         });

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use arbitrary::Arbitrary;
 use bytes::Bytes;
 use fabric_chaincode_shim::message::{MessageType, encode, frame};
-use fabric_chaincode_shim::proto::protos::{ChaincodeInput, ChaincodeMessage};
+use fabric_chaincode_shim::proto::frames::ChaincodeFrame;
+use fabric_chaincode_shim::proto::protos::ChaincodeInput;
 use fabric_chaincode_shim::session::Session;
 use fabric_chaincode_shim::{Chaincode, ChaincodeStub, Response, success};
 use libfuzzer_sys::fuzz_target;
@@ -47,22 +48,26 @@ fuzz_target!(|script: Script| {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
     runtime.block_on(async move {
         let (session, mut outgoing) = Session::new(Arc::new(Busy), "fuzz:1");
-        let (to_session, inbound) = tokio::sync::mpsc::channel::<Result<ChaincodeMessage, tonic::Status>>(64);
+        let (to_session, inbound) = tokio::sync::mpsc::channel::<Result<ChaincodeFrame, tonic::Status>>(64);
         let run = tokio::spawn(session.run(tokio_stream::wrappers::ReceiverStream::new(inbound)));
         let drain = tokio::spawn(async move { while outgoing.recv().await.is_some() {} });
         if script.handshake {
-            let _ = to_session.send(Ok(frame(MessageType::Registered, Bytes::new(), "", ""))).await;
-            let _ = to_session.send(Ok(frame(MessageType::Ready, Bytes::from(script.ready_payload), "", ""))).await;
+            let _ = to_session.send(Ok(frame(MessageType::Registered, Bytes::new(), "", "").into())).await;
+            let _ = to_session.send(Ok(frame(MessageType::Ready, Bytes::from(script.ready_payload), "", "").into())).await;
         }
         for m in script.messages {
-            let txid = format!("tx{}", m.txid % 4);
-            let channel = if m.other_channel { "other" } else { "ch" };
+            // One id in five is not UTF-8: the session reads ids as bytes.
+            let txid = match m.txid % 5 {
+                4 => Bytes::from_static(b"tx\xff"),
+                n => Bytes::from(format!("tx{n}")),
+            };
+            let channel: &'static [u8] = if m.other_channel { b"other" } else { b"ch" };
             let payload = if m.valid_input {
                 encode(&ChaincodeInput { args: vec![Bytes::from_static(b"f")], ..Default::default() })
             } else {
                 Bytes::from(m.payload)
             };
-            let msg = ChaincodeMessage { r#type: i32::from(m.ty % 27), payload, txid, channel_id: channel.into(), ..Default::default() };
+            let msg = ChaincodeFrame { r#type: i32::from(m.ty % 27), payload, txid, channel_id: Bytes::from_static(channel), ..Default::default() };
             if to_session.send(Ok(msg)).await.is_err() {
                 break;
             }

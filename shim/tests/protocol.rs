@@ -475,3 +475,58 @@ async fn decorations_and_raw_arguments_reach_the_stub() {
         .await;
     assert_eq!(text(&peer.completed("t1").await), "a=1,b=2");
 }
+
+#[tokio::test]
+async fn a_transaction_id_that_is_not_utf8_is_refused_with_error() {
+    use fabric_chaincode_shim::proto::frames::ChaincodeFrame;
+    use fabric_chaincode_shim::session::Session;
+
+    // Fabric's ids are text; the shim reads them as bytes off the wire and
+    // checks them once per transaction. Only our own frame type can carry
+    // such an id, so the session is driven directly here.
+    let (session, mut outgoing) = Session::new(std::sync::Arc::new(common::Probe), "probe:1");
+    let (to_session, mut inbound) =
+        tokio::sync::mpsc::channel::<Result<ChaincodeFrame, tonic::Status>>(8);
+    let run = tokio::spawn(session.run(futures_util::stream::poll_fn(move |cx| {
+        inbound.poll_recv(cx)
+    })));
+    let mut next = async || {
+        tokio::time::timeout(Duration::from_secs(10), outgoing.recv())
+            .await
+            .expect("a message within 10 s")
+            .expect("the session is running")
+    };
+    assert_eq!(next().await.r#type, MessageType::Register as i32);
+    for ty in [MessageType::Registered, MessageType::Ready] {
+        to_session
+            .send(Ok(frame(ty, Bytes::new(), "", "").into()))
+            .await
+            .unwrap();
+    }
+    let input = encode(&ChaincodeInput {
+        args: vec![Bytes::from_static(b"params")],
+        ..Default::default()
+    });
+    let bad = ChaincodeFrame {
+        r#type: MessageType::Transaction as i32,
+        payload: input.clone(),
+        txid: Bytes::from_static(b"t\xff1"),
+        channel_id: Bytes::from_static(b"ch"),
+        ..Default::default()
+    };
+    to_session.send(Ok(bad)).await.unwrap();
+    let error = next().await;
+    assert_eq!(error.r#type, MessageType::Error as i32);
+    assert_eq!(&error.txid[..], b"t\xff1", "the reply names the id as sent");
+    assert!(String::from_utf8_lossy(&error.payload).contains("is not valid UTF-8"));
+    // The session goes on: the next transaction runs.
+    to_session
+        .send(Ok(frame(MessageType::Transaction, input, "t2", "ch").into()))
+        .await
+        .unwrap();
+    let completed = next().await;
+    assert_eq!(completed.r#type, MessageType::Completed as i32);
+    assert_eq!(&completed.txid[..], b"t2");
+    drop(to_session);
+    let _ = tokio::time::timeout(Duration::from_secs(10), run).await;
+}

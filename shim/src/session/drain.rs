@@ -19,7 +19,7 @@ use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
 use super::Link;
-use crate::message::{MessageType, frame};
+use crate::message::MessageType;
 
 /// The longest function name kept for logs (a transaction's first argument
 /// is arbitrary bytes).
@@ -135,12 +135,7 @@ impl Drain {
             let text = format!(
                 "the chaincode shut down before the transaction completed (drain deadline of {deadline:?})"
             );
-            link.try_send(frame(
-                MessageType::Error,
-                text.into(),
-                tx.txid(),
-                tx.channel(),
-            ));
+            link.try_send(tx.frame(MessageType::Error, text.into()));
             cut.push(format!(
                 "txid {} on channel {}, function {}",
                 tx.txid(),

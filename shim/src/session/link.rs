@@ -19,14 +19,14 @@ use tokio::sync::{Notify, mpsc};
 
 use super::PeerParams;
 use crate::error::{Error, Result};
-use crate::message::{MessageType, tx_key, type_name, write_tx_key};
-use crate::proto::protos::ChaincodeMessage;
+use crate::message::{MessageType, type_name};
+use crate::proto::frames::ChaincodeFrame;
 
 /// The type of the marker that ends [`super::Outgoing`]; not a protocol value.
 pub(crate) const END_OF_STREAM: i32 = -1;
 
 pub(crate) struct Link {
-    out: mpsc::Sender<ChaincodeMessage>,
+    out: mpsc::Sender<ChaincodeFrame>,
     /// Transactions from their arrival until they are reported.
     /// Hashed with foldhash: a reply is looked up by its 70-odd-byte key,
     /// which SipHash takes several times as long over; the seed is random
@@ -42,10 +42,14 @@ pub(crate) struct Link {
 
 /// A transaction from its arrival until it is reported to the peer.
 pub(crate) struct Running {
-    /// Channel, NUL, transaction id ([`tx_key`]): what its messages are matched by.
+    /// Channel, NUL, transaction id ([`crate::message::tx_key`]): what its
+    /// messages are matched by.
     key: String,
     /// Where the transaction id starts in `key`.
     txid_at: usize,
+    /// The ids as they arrived, shared by every frame the transaction sends.
+    txid_bytes: Bytes,
+    channel_bytes: Bytes,
     reply: Mutex<Reply>,
     /// The first argument (the function), for the log of a drain's cut-off.
     function: OnceLock<Bytes>,
@@ -62,7 +66,7 @@ enum Reply {
     /// A request waits for its reply (woken through the waker once polled).
     Waiting(Option<Waker>),
     /// The reply arrived and its request has not taken it yet.
-    Ready(ChaincodeMessage),
+    Ready(ChaincodeFrame),
     /// The transaction has finished or the session has ended: requests fail.
     Closed,
 }
@@ -76,6 +80,17 @@ impl Running {
     /// The channel.
     pub(crate) fn channel(&self) -> &str {
         &self.key[..self.txid_at - 1]
+    }
+
+    /// A frame of this transaction: its ids are shared, not copied.
+    pub(crate) fn frame(&self, ty: MessageType, payload: Bytes) -> ChaincodeFrame {
+        ChaincodeFrame {
+            r#type: ty as i32,
+            payload,
+            txid: self.txid_bytes.clone(),
+            channel_id: self.channel_bytes.clone(),
+            ..Default::default()
+        }
     }
 
     /// Records the transaction's first argument (its function), for logs.
@@ -114,9 +129,9 @@ impl Running {
 /// A [`Running`] in the set of a link, found by its key.
 struct Entry(Arc<Running>);
 
-impl Borrow<str> for Entry {
-    fn borrow(&self) -> &str {
-        &self.0.key
+impl Borrow<[u8]> for Entry {
+    fn borrow(&self) -> &[u8] {
+        self.0.key.as_bytes()
     }
 }
 
@@ -130,8 +145,8 @@ impl Eq for Entry {}
 
 impl Hash for Entry {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        // As `str` hashes: lookups borrow the key as `&str`.
-        self.0.key.as_str().hash(state);
+        // As `[u8]` hashes: lookups borrow the key as bytes.
+        self.0.key.as_bytes().hash(state);
     }
 }
 
@@ -139,7 +154,7 @@ impl Hash for Entry {
 struct AwaitReply<'a>(&'a Running);
 
 impl AwaitReply<'_> {
-    fn poll(&self, cx: &mut std::task::Context<'_>) -> Poll<Option<ChaincodeMessage>> {
+    fn poll(&self, cx: &mut std::task::Context<'_>) -> Poll<Option<ChaincodeFrame>> {
         let mut reply = self.0.reply();
         match &mut *reply {
             Reply::Ready(_) => match std::mem::replace(&mut *reply, Reply::Idle) {
@@ -172,7 +187,7 @@ impl Drop for AwaitReply<'_> {
 }
 
 impl Link {
-    pub(crate) fn new(out: mpsc::Sender<ChaincodeMessage>) -> Self {
+    pub(crate) fn new(out: mpsc::Sender<ChaincodeFrame>) -> Self {
         Link {
             out,
             transactions: Mutex::new(HashSet::default()),
@@ -198,7 +213,7 @@ impl Link {
     }
 
     /// Sends a message to the peer; fails once the session has ended.
-    pub(crate) async fn send(&self, msg: ChaincodeMessage) -> Result<()> {
+    pub(crate) async fn send(&self, msg: ChaincodeFrame) -> Result<()> {
         if self.closed.load(Ordering::Acquire) {
             return Err(Error::Disconnected);
         }
@@ -215,7 +230,7 @@ impl Link {
 
     /// Queues a message without waiting for room; `false` when the queue is
     /// full or the session has ended (for shutdown paths that must not block).
-    pub(crate) fn try_send(&self, msg: ChaincodeMessage) -> bool {
+    pub(crate) fn try_send(&self, msg: ChaincodeFrame) -> bool {
         !self.closed.load(Ordering::Acquire) && self.out.try_send(msg).is_ok()
     }
 
@@ -242,23 +257,34 @@ impl Link {
         }
     }
 
-    /// Registers a transaction that has arrived; `None` if one with the same
-    /// channel and id is still running. It counts as running until the
-    /// returned guard is dropped (its report queued, or its future dropped).
-    pub(crate) fn begin(self: &Arc<Self>, channel: &str, txid: &str) -> Option<InFlight> {
+    /// Registers a transaction that has arrived. It counts as running until
+    /// the returned guard is dropped (its report queued, or its future
+    /// dropped).
+    pub(crate) fn begin(
+        self: &Arc<Self>,
+        channel: &Bytes,
+        txid: &Bytes,
+    ) -> std::result::Result<InFlight, Refused> {
+        let (Ok(channel_text), Ok(txid_text)) =
+            (std::str::from_utf8(channel), std::str::from_utf8(txid))
+        else {
+            return Err(Refused::NotText);
+        };
         let running = Arc::new(Running {
-            key: tx_key(channel, txid),
+            key: crate::message::tx_key(channel_text, txid_text),
             txid_at: channel.len() + 1,
+            txid_bytes: txid.clone(),
+            channel_bytes: channel.clone(),
             reply: Mutex::new(Reply::Idle),
             function: OnceLock::new(),
             cut: AtomicBool::new(false),
             cut_waker: AtomicWaker::new(),
         });
         if !self.transactions().insert(Entry(Arc::clone(&running))) {
-            return None;
+            return Err(Refused::Duplicate);
         }
         self.unreported.fetch_add(1, Ordering::AcqRel);
-        Some(InFlight {
+        Ok(InFlight {
             link: Arc::clone(self),
             running,
         })
@@ -285,7 +311,7 @@ impl Link {
         for running in self.running() {
             running.close();
         }
-        let end = ChaincodeMessage {
+        let end = ChaincodeFrame {
             r#type: END_OF_STREAM,
             ..Default::default()
         };
@@ -326,13 +352,7 @@ impl Link {
             *reply = Reply::Waiting(None);
         }
         let waiting = AwaitReply(running);
-        self.send(crate::message::frame(
-            ty,
-            payload,
-            running.txid(),
-            running.channel(),
-        ))
-        .await?;
+        self.send(running.frame(ty, payload)).await?;
         let reply = std::future::poll_fn(|cx| waiting.poll(cx))
             .await
             .ok_or_else(gone)?;
@@ -354,11 +374,15 @@ impl Link {
     /// A reply nobody waits for is logged and dropped (as the Node shim does);
     /// ending the whole stream for it, as the Go shim does, would fail every
     /// other transaction too.
-    pub(crate) fn route_reply(&self, msg: ChaincodeMessage, key: &mut String) {
-        write_tx_key(key, &msg.channel_id, &msg.txid);
+    pub(crate) fn route_reply(&self, msg: ChaincodeFrame, key: &mut Vec<u8>) {
+        // The key of `crate::message::tx_key`, as bytes.
+        key.clear();
+        key.extend_from_slice(&msg.channel_id);
+        key.push(0);
+        key.extend_from_slice(&msg.txid);
         let delivered = {
             let transactions = self.transactions();
-            match transactions.get(key.as_str()) {
+            match transactions.get(key.as_slice()) {
                 Some(entry) => {
                     let mut reply = entry.0.reply();
                     match &mut *reply {
@@ -380,13 +404,23 @@ impl Link {
                 }
             }
             Err(msg) => tracing::warn!(
-                txid = %msg.txid,
-                channel = %msg.channel_id,
+                txid = %String::from_utf8_lossy(&msg.txid),
+                channel = %String::from_utf8_lossy(&msg.channel_id),
                 "dropping {} from the peer: no request of this transaction is waiting for it",
                 type_name(msg.r#type)
             ),
         }
     }
+}
+
+/// Why [`Link::begin`] did not register a transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// One with the same channel and id is still running.
+    Duplicate,
+    /// Its channel or transaction id is not UTF-8 (as `string` fields of
+    /// Fabric's message, they must be).
+    NotText,
 }
 
 /// A transaction between its arrival and its report to the peer. Dropping it
@@ -406,7 +440,7 @@ impl InFlight {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.link.transactions().remove(self.running.key.as_str());
+        self.link.transactions().remove(self.running.key.as_bytes());
         if self.link.unreported.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.link.all_reported.notify_waiters();
         }

@@ -12,9 +12,13 @@
 //!     | <------ KEEPALIVE ; echo --> |   (any state)
 //! ```
 //!
-//! The session is transport-agnostic: it reads `ChaincodeMessage`s from any
-//! stream and writes them into a channel, so the same code runs over gRPC in
-//! both connection modes and over in-process channels in tests.
+//! The session is transport-agnostic: it reads frames from any stream and
+//! writes them into a channel, so the same code runs over gRPC in both
+//! connection modes and over in-process channels in tests. A frame is a
+//! [`ChaincodeFrame`]: Fabric's `ChaincodeMessage` with its ids as shared
+//! bytes (the same wire format), so that the ten-odd frames of a transaction
+//! share its ids instead of each copying them; the inbound stream may also
+//! yield `ChaincodeMessage`s, which convert without a copy.
 //!
 //! On a current-thread runtime (what [`crate::start`] builds) the session
 //! polls its transactions inside its own task: a reply from the peer is
@@ -48,35 +52,34 @@ use tracing::Instrument;
 
 use crate::chaincode::{Chaincode, ERROR, Response};
 use crate::error::{Error, Result};
-use crate::message::{MessageType, encode, frame, type_name};
-use crate::proto::protos::{
-    ChaincodeAdditionalParams, ChaincodeId, ChaincodeInput, ChaincodeMessage,
-};
+use crate::message::{MessageType, encode, type_name};
+use crate::proto::frames::ChaincodeFrame;
+use crate::proto::protos::{ChaincodeAdditionalParams, ChaincodeId, ChaincodeInput};
 use crate::stub::ChaincodeStub;
 
 pub(crate) use drain::Drain;
 use drain::FunctionName;
-use link::{CutOff, InFlight};
+use link::{CutOff, InFlight, Refused};
 pub(crate) use link::{END_OF_STREAM, Link, Running};
 
 /// The messages a session sends to the peer, in order. The stream ends when
 /// the session ends (after any message it queued last, such as an ERROR),
 /// even while transactions of the ended session are still running.
 pub struct Outgoing {
-    rx: mpsc::Receiver<ChaincodeMessage>,
+    rx: mpsc::Receiver<ChaincodeFrame>,
     ended: bool,
 }
 
 impl Outgoing {
     /// The next message, or `None` once the session has ended.
-    pub async fn recv(&mut self) -> Option<ChaincodeMessage> {
+    pub async fn recv(&mut self) -> Option<ChaincodeFrame> {
         std::future::poll_fn(|cx| self.poll_message(cx)).await
     }
 
     fn poll_message(
         &mut self,
         cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<ChaincodeMessage>> {
+    ) -> std::task::Poll<Option<ChaincodeFrame>> {
         if self.ended {
             return std::task::Poll::Ready(None);
         }
@@ -92,12 +95,12 @@ impl Outgoing {
 }
 
 impl Stream for Outgoing {
-    type Item = ChaincodeMessage;
+    type Item = ChaincodeFrame;
 
     fn poll_next(
         self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<ChaincodeMessage>> {
+    ) -> std::task::Poll<Option<ChaincodeFrame>> {
         self.get_mut().poll_message(cx)
     }
 }
@@ -186,7 +189,7 @@ pub struct Session<C> {
     local: Option<FuturesUnordered<LocalTransaction>>,
     state: State,
     /// Reused to look up the transaction of each reply.
-    key_buffer: String,
+    key_buffer: Vec<u8>,
     /// The shutdown this session takes part in, if any.
     drain: Option<Arc<Drain>>,
     /// Whether this session's READY makes the process ready (dial mode).
@@ -209,7 +212,12 @@ impl<C: Chaincode> Session<C> {
             name: chaincode_id.to_owned(),
             ..Default::default()
         };
-        out.try_send(frame(MessageType::Register, encode(&register), "", ""))
+        let register = ChaincodeFrame {
+            r#type: MessageType::Register as i32,
+            payload: encode(&register),
+            ..Default::default()
+        };
+        out.try_send(register)
             .expect("a new channel has room for REGISTER");
         let link = Arc::new(Link::new(out));
         let session = Session {
@@ -217,7 +225,7 @@ impl<C: Chaincode> Session<C> {
             link,
             local: None,
             state: State::Created,
-            key_buffer: String::new(),
+            key_buffer: Vec::new(),
             drain: None,
             ready_reports_health: false,
             linger: std::time::Duration::ZERO,
@@ -246,15 +254,19 @@ impl<C: Chaincode> Session<C> {
 
     /// Runs the session until the peer closes the stream or breaks the protocol.
     ///
+    /// `inbound` yields [`ChaincodeFrame`]s, or Fabric's `ChaincodeMessage`s
+    /// (converted without copying).
+    ///
     /// Returns `Err` in both cases, with a message saying which
     /// ([`Error::PeerClosed`] when the peer ended the stream or its
     /// connection closed): the Go shim also ends with an error when its
     /// stream ends, and a dialling chaincode process exits on it. A session
     /// that the transport drains for a graceful shutdown returns `Ok(())`
     /// once its transactions are reported and its stream is closed.
-    pub async fn run<S>(mut self, mut inbound: S) -> Result<()>
+    pub async fn run<S, M>(mut self, mut inbound: S) -> Result<()>
     where
-        S: Stream<Item = Result<ChaincodeMessage, tonic::Status>> + Unpin,
+        S: Stream<Item = Result<M, tonic::Status>> + Unpin,
+        M: Into<ChaincodeFrame>,
     {
         let drain_started = self.drain.as_ref().map(|d| d.started());
         let mut drain_started = std::pin::pin!(async move {
@@ -277,7 +289,7 @@ impl<C: Chaincode> Session<C> {
                 () = next_finished(&mut self.local) => {}
                 item = inbound.next() => match item {
                     Some(Ok(msg)) => {
-                        if let Err(e) = self.handle(msg).await {
+                        if let Err(e) = self.handle(msg.into()).await {
                             // Let the ERROR just queued reach the peer before the
                             // stream goes away: wait for the transport to take it,
                             // then give the peer a moment to close its side.
@@ -314,7 +326,7 @@ impl<C: Chaincode> Session<C> {
         result
     }
 
-    async fn handle(&mut self, msg: ChaincodeMessage) -> Result<()> {
+    async fn handle(&mut self, msg: ChaincodeFrame) -> Result<()> {
         let ty = MessageType::try_from(msg.r#type).ok();
         if ty == Some(MessageType::Keepalive) {
             // Echoed unchanged, in every state.
@@ -354,19 +366,14 @@ impl<C: Chaincode> Session<C> {
                     state.name()
                 );
                 tracing::error!("{text}");
-                let reply = frame(
-                    MessageType::Error,
-                    text.clone().into(),
-                    &msg.txid,
-                    &msg.channel_id,
-                );
+                let reply = reply_to(&msg, MessageType::Error, text.clone().into());
                 let _ = self.link.send(reply).await;
                 Err(Error::Protocol(text))
             }
         }
     }
 
-    async fn start_transaction(&mut self, msg: ChaincodeMessage) -> Result<()> {
+    async fn start_transaction(&mut self, msg: ChaincodeFrame) -> Result<()> {
         if self.draining {
             // Not started. The peer reports an ERROR as its own failure
             // (status 500 without payload), which a Fabric Gateway evaluates
@@ -374,21 +381,32 @@ impl<C: Chaincode> Session<C> {
             // contract's final answer.
             let text = "the chaincode is shutting down and accepts no new transactions";
             tracing::warn!(
-                txid = %msg.txid,
-                channel = %msg.channel_id,
+                txid = %String::from_utf8_lossy(&msg.txid),
+                channel = %String::from_utf8_lossy(&msg.channel_id),
                 "transaction refused: the chaincode is shutting down"
             );
-            let reply = frame(MessageType::Error, text.into(), &msg.txid, &msg.channel_id);
+            let reply = reply_to(&msg, MessageType::Error, text.into());
             return self.link.send(reply).await;
         }
-        let Some(in_flight) = self.link.begin(&msg.channel_id, &msg.txid) else {
-            let text = format!(
-                "duplicate transaction ID {} on channel {}: a transaction with this ID is already running",
-                msg.txid, msg.channel_id
-            );
-            tracing::warn!("{text}");
-            let reply = frame(MessageType::Error, text.into(), &msg.txid, &msg.channel_id);
-            return self.link.send(reply).await;
+        let in_flight = match self.link.begin(&msg.channel_id, &msg.txid) {
+            Ok(in_flight) => in_flight,
+            Err(refused) => {
+                let (txid, channel) = (
+                    String::from_utf8_lossy(&msg.txid),
+                    String::from_utf8_lossy(&msg.channel_id),
+                );
+                let text = match refused {
+                    Refused::Duplicate => format!(
+                        "duplicate transaction ID {txid} on channel {channel}: a transaction with this ID is already running"
+                    ),
+                    Refused::NotText => {
+                        format!("transaction ID {txid:?} on channel {channel:?} is not valid UTF-8")
+                    }
+                };
+                tracing::warn!("{text}");
+                let reply = reply_to(&msg, MessageType::Error, text.into());
+                return self.link.send(reply).await;
+            }
         };
         let running = Arc::clone(in_flight.running());
         let chaincode = Arc::clone(&self.chaincode);
@@ -399,6 +417,17 @@ impl<C: Chaincode> Session<C> {
             None => drop(tokio::spawn(transaction)),
         }
         Ok(())
+    }
+}
+
+/// A frame answering `msg`: the same transaction and channel ids, shared.
+fn reply_to(msg: &ChaincodeFrame, ty: MessageType, payload: bytes::Bytes) -> ChaincodeFrame {
+    ChaincodeFrame {
+        r#type: ty as i32,
+        payload,
+        txid: msg.txid.clone(),
+        channel_id: msg.channel_id.clone(),
+        ..Default::default()
     }
 }
 
@@ -470,7 +499,7 @@ fn peer_went_away(status: &tonic::Status) -> bool {
 async fn execute<C: Chaincode>(
     chaincode: Arc<C>,
     link: Arc<Link>,
-    msg: ChaincodeMessage,
+    msg: ChaincodeFrame,
     in_flight: InFlight,
 ) {
     let running = Arc::clone(in_flight.running());
@@ -479,8 +508,8 @@ async fn execute<C: Chaincode>(
     running.set_function(first_arg);
     let span = tracing::info_span!(
         "transaction",
-        txid = %msg.txid,
-        channel = %msg.channel_id,
+        txid = %running.txid(),
+        channel = %running.channel(),
         function = %FunctionName(first_arg)
     );
     transact(chaincode, link, running, msg, input)
@@ -493,7 +522,7 @@ async fn transact<C: Chaincode>(
     chaincode: Arc<C>,
     link: Arc<Link>,
     running: Arc<Running>,
-    msg: ChaincodeMessage,
+    msg: ChaincodeFrame,
     input: std::result::Result<ChaincodeInput, prost::DecodeError>,
 ) {
     let is_init = msg.r#type == MessageType::Init as i32;
@@ -544,12 +573,7 @@ async fn transact<C: Chaincode>(
     }
     let event = stub.finish();
     link.end(&running);
-    let mut completed = frame(
-        MessageType::Completed,
-        encode(&response),
-        running.txid(),
-        running.channel(),
-    );
+    let mut completed = running.frame(MessageType::Completed, encode(&response));
     completed.chaincode_event = event.map(Box::new);
     if link.send(completed).await.is_err() {
         tracing::warn!("could not report completion: the peer is gone");
@@ -561,12 +585,7 @@ async fn fail(link: &Link, running: &Running, text: String) {
     tracing::error!("{text}");
     link.end(running);
     let _ = link
-        .send(frame(
-            MessageType::Error,
-            text.into(),
-            running.txid(),
-            running.channel(),
-        ))
+        .send(running.frame(MessageType::Error, text.into()))
         .await;
 }
 
@@ -580,6 +599,6 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-fn short_txid(txid: &str) -> &str {
-    txid.get(..8).unwrap_or(txid)
+fn short_txid(txid: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(&txid[..txid.len().min(8)])
 }

@@ -64,11 +64,11 @@ pub use self::config::{
 };
 use crate::chaincode::Chaincode;
 use crate::error::{Error, Result};
-use crate::proto::protos::ChaincodeMessage;
-use crate::proto::protos::chaincode_server::{
+use crate::proto::frames::ChaincodeFrame;
+use crate::proto::frames::chaincode_server::{
     Chaincode as ConnectRpc, ChaincodeServer as ConnectServer,
 };
-use crate::proto::protos::chaincode_support_client::ChaincodeSupportClient;
+use crate::proto::frames::chaincode_support_client::ChaincodeSupportClient;
 use crate::session::{Drain, Session};
 
 /// Largest message sent or accepted: the peer's own limit.
@@ -83,7 +83,7 @@ pub const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(20);
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// The health services of a chaincode server: the whole server and `Chaincode`.
-const SERVER_HEALTH: &[&str] = &["", crate::proto::protos::chaincode_server::SERVICE_NAME];
+const SERVER_HEALTH: &[&str] = &["", crate::proto::frames::chaincode_server::SERVICE_NAME];
 /// The health service of a dialling chaincode: the whole process.
 const DIAL_HEALTH: &[&str] = &[""];
 
@@ -234,7 +234,7 @@ async fn dial_inner<C: Chaincode>(
     }
 }
 
-type Registered<C> = (Session<C>, tonic::Streaming<ChaincodeMessage>);
+type Registered<C> = (Session<C>, tonic::Streaming<ChaincodeFrame>);
 
 /// Connects to the peer and opens the `Register` stream.
 async fn register<C: Chaincode>(
@@ -625,7 +625,7 @@ struct ConnectService<C> {
     sessions: Arc<Sessions>,
 }
 
-type MessageStream = Pin<Box<dyn Stream<Item = Result<ChaincodeMessage, tonic::Status>> + Send>>;
+type MessageStream = Pin<Box<dyn Stream<Item = Result<ChaincodeFrame, tonic::Status>> + Send>>;
 
 #[tonic::async_trait]
 impl<C: Chaincode> ConnectRpc for ConnectService<C> {
@@ -633,7 +633,7 @@ impl<C: Chaincode> ConnectRpc for ConnectService<C> {
 
     async fn connect(
         &self,
-        request: tonic::Request<tonic::Streaming<ChaincodeMessage>>,
+        request: tonic::Request<tonic::Streaming<ChaincodeFrame>>,
     ) -> Result<tonic::Response<Self::ConnectStream>, tonic::Status> {
         let guard = self.sessions.enter();
         if self.drain.is_started() {
