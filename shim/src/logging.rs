@@ -129,13 +129,11 @@ pub fn init_with(settings: Settings) {
 fn plain_fields() -> impl for<'writer> tracing_subscriber::fmt::FormatFields<'writer> + 'static {
     use tracing_subscriber::field::MakeExt as _;
     tracing_subscriber::fmt::format::debug_fn(|writer, field, value| {
-        if field.name() != "message" {
-            // Written piece by piece: `write!` with a format string costs
-            // several times as much per field.
-            writer.write_str(field.name())?;
-            writer.write_char('=')?;
+        if field.name() == "message" {
+            write!(writer, "{value:?}")
+        } else {
+            write!(writer, "{field}={value:?}")
         }
-        write!(writer, "{value:?}")
     })
     .delimited(" ")
 }
