@@ -4,7 +4,9 @@
 //! (and so its `transaction` span); `ALLOCS_TRACE=1` prints where each
 //! allocation of the last transaction comes from (frames of this
 //! workspace, tracing, tokio, futures and prost); `ROUNDS=n` sets the number
-//! of transactions (1000).
+//! of transactions (1000); `ALLOCS_ONLY=shim` or `contract` runs one of
+//! the two (for an instruction count under `valgrind --tool=callgrind`, which
+//! unlike the time here does not vary from run to run).
 //!
 //! `cargo run --release -p fabric-bench --example allocs`
 
@@ -106,6 +108,11 @@ fn main() {
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(1000);
-    measure("shim", fabric_bench::transfer::TransferChaincode, rounds);
-    measure("contract", fabric_bench::contract::chaincode(), rounds);
+    let only = std::env::var("ALLOCS_ONLY").unwrap_or_default();
+    if only != "contract" {
+        measure("shim", fabric_bench::transfer::TransferChaincode, rounds);
+    }
+    if only != "shim" {
+        measure("contract", fabric_bench::contract::chaincode(), rounds);
+    }
 }
