@@ -1,8 +1,8 @@
 //! Counts the heap allocations of one transfer transaction (shim and
 //! contract chaincode) through a `Session` over in-process channels, and the
 //! time one takes there. `ALLOCS_LOG=1` installs the shim's log subscriber
-//! (and so its `transaction` span); `ALLOCS_TRACE=1` prints where each
-//! allocation of the last transaction comes from (frames of this
+//! (plain text: its lines name the transaction without a span);
+//! `ALLOCS_TRACE=1` prints where each allocation of the last transaction comes from (frames of this
 //! workspace, tracing, tokio, futures and prost); `ROUNDS=n` sets the number
 //! of transactions (1000); `ALLOCS_ONLY=shim` or `contract` runs one of
 //! the two (for an instruction count under `valgrind --tool=callgrind`, which

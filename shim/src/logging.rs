@@ -2,7 +2,11 @@
 //! log shippers.
 //!
 //! Every transaction runs in a `transaction` span with the fields `txid`,
-//! `channel` and `function`, so each line logged while it runs names it:
+//! `channel` and `function`, so each line logged while it runs names it.
+//! Plain text lines (the peer's case: stderr is not a terminal) name it the
+//! same way without the span, from the transaction being polled, which
+//! costs nothing when no line is written; JSON lines, coloured lines and a
+//! subscriber of the program's own get the span:
 //!
 //! ```text
 //! 2026-01-01T12:00:00.000000Z  WARN transaction{txid=1a2b… channel=mychannel function=TransferAsset}: ...
@@ -113,11 +117,105 @@ pub fn init_with(settings: Settings) {
     } else if settings.ansi {
         builder.with_ansi(true).try_init()
     } else {
-        builder
+        use tracing_subscriber::layer::SubscriberExt as _;
+        use tracing_subscriber::{Layer as _, filter::FilterExt as _};
+        let layer = tracing_subscriber::fmt::layer()
             .with_ansi(false)
+            .with_writer(std::io::stderr)
             .fmt_fields(plain_fields())
+            .event_format(PlainText { time: true })
+            .with_filter(settings.level.and(without_transaction_span()));
+        use tracing_subscriber::util::SubscriberInitExt as _;
+        tracing_subscriber::registry()
+            .with(layer)
             .try_init()
+            .map_err(Into::into)
     };
+}
+
+/// Every callsite but the shim's `transaction` span, which [`PlainText`]
+/// writes from the transaction being polled instead.
+fn without_transaction_span<S>() -> impl tracing_subscriber::layer::Filter<S> {
+    tracing_subscriber::filter::filter_fn(|meta| !is_transaction_span(meta))
+}
+
+fn is_transaction_span(meta: &tracing::Metadata<'_>) -> bool {
+    meta.is_span()
+        && meta.name() == "transaction"
+        && meta.target() == crate::session::TRANSACTION_SPAN_TARGET
+}
+
+/// The text line of the default formatter (`tracing_subscriber`'s `Full`
+/// format without colours), with the running transaction written the way
+/// the default writes its `transaction` span:
+/// `transaction{txid=… channel=… function=…}:`.
+///
+/// The session marks the transaction it polls (a thread-local set per poll)
+/// and this reads it only when a line is written. A span costs its fields'
+/// formatting when each transaction starts and an enter and exit at every
+/// poll, logged or not: about 10 % of a transfer's instructions in process.
+/// Other subscribers (JSON, colours, a program's own) still get the span.
+/// `tracing_subscriber` has no hook to put text between a line's level and
+/// its spans, hence a formatter of our own.
+struct PlainText {
+    /// Whether lines start with the time (off in tests).
+    time: bool,
+}
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for PlainText
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        use tracing_subscriber::fmt::FormatFields as _;
+        use tracing_subscriber::fmt::time::{FormatTime as _, SystemTime};
+        let meta = event.metadata();
+        if self.time {
+            if SystemTime.format_time(&mut writer).is_err() {
+                writer.write_str("<unknown time>")?;
+            }
+            writer.write_char(' ')?;
+        }
+        write!(writer, "{:>5} ", meta.level())?;
+        let mut spans = false;
+        if let Some(tx) = crate::session::current_transaction() {
+            write!(
+                writer,
+                "transaction{{txid={} channel={} function={}}}:",
+                tx.txid(),
+                tx.channel(),
+                crate::session::FunctionName(tx.function())
+            )?;
+            spans = true;
+        }
+        for span in ctx
+            .event_scope()
+            .into_iter()
+            .flat_map(|scope| scope.from_root())
+        {
+            writer.write_str(span.name())?;
+            let extensions = span.extensions();
+            if let Some(fields) = extensions.get::<tracing_subscriber::fmt::FormattedFields<N>>()
+                && !fields.is_empty()
+            {
+                write!(writer, "{{{fields}}}")?;
+            }
+            writer.write_char(':')?;
+            spans = true;
+        }
+        if spans {
+            writer.write_char(' ')?;
+        }
+        write!(writer, "{}: ", meta.target())?;
+        ctx.format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
+    }
 }
 
 /// Field formatting without colours: the same text as the default's.
@@ -156,44 +254,96 @@ mod tests {
         }
     }
 
-    /// Logs one transaction's lines through `subscriber` and returns the text.
-    fn lines(plain: bool) -> String {
+    /// What the default formatter, plain fields and [`PlainText`] write.
+    #[derive(Clone, Copy, Debug)]
+    enum Format {
+        Default,
+        PlainFields,
+        PlainText,
+    }
+
+    /// Logs one transaction's lines, and one outside it, in `format`, and
+    /// returns the text.
+    fn lines(format: Format) -> String {
+        use tracing_subscriber::layer::SubscriberExt as _;
+        use tracing_subscriber::{Layer as _, filter::FilterExt as _};
         let out = Captured::default();
         let writer = out.clone();
         let builder = tracing_subscriber::fmt()
+            .with_max_level(LevelFilter::TRACE)
             .with_ansi(false)
             .without_time()
             .with_writer(move || writer.clone());
-        let log = || {
+        let log = move || {
             let span = tracing::info_span!(
+                target: crate::session::TRANSACTION_SPAN_TARGET,
                 "transaction",
                 txid = %"a1b2",
                 channel = %"mychannel",
                 function = %"CreateAsset"
             );
+            // The span is what makes a line name its transaction, except
+            // for `PlainText`, which reads the transaction being polled and
+            // is spared the span.
+            assert_eq!(span.is_disabled(), matches!(format, Format::PlainText));
             let _entered = span.enter();
             tracing::info!(key = "asset1", size = 3, "stored {}", "asset1");
             tracing::warn!("no fields");
+            let inner = tracing::debug_span!("pricing", currency = "EUR");
+            let _inner = inner.enter();
+            tracing::debug!("priced");
         };
-        if plain {
-            tracing::subscriber::with_default(builder.fmt_fields(plain_fields()).finish(), log);
-        } else {
-            tracing::subscriber::with_default(builder.finish(), log);
+        let in_transaction = move || {
+            let link = Arc::new(crate::session::Link::new(tokio::sync::mpsc::channel(1).0));
+            let in_flight = link
+                .begin(
+                    &bytes::Bytes::from_static(b"mychannel"),
+                    &bytes::Bytes::from_static(b"a1b2"),
+                )
+                .ok()
+                .unwrap();
+            let running = Arc::clone(in_flight.running());
+            running.set_function(Some(&bytes::Bytes::from_static(b"CreateAsset")));
+            let transaction = crate::session::CutOff::new(running, async move { log() });
+            futures_util::FutureExt::now_or_never(transaction).unwrap();
+            tracing::error!("after the transaction");
+        };
+        match format {
+            Format::Default => tracing::subscriber::with_default(builder.finish(), in_transaction),
+            Format::PlainFields => tracing::subscriber::with_default(
+                builder.fmt_fields(plain_fields()).finish(),
+                in_transaction,
+            ),
+            Format::PlainText => {
+                let writer = out.clone();
+                let layer = tracing_subscriber::fmt::layer()
+                    .with_ansi(false)
+                    .with_writer(move || writer.clone())
+                    .fmt_fields(plain_fields())
+                    .event_format(PlainText { time: false })
+                    .with_filter(LevelFilter::TRACE.and(without_transaction_span()));
+                let subscriber = tracing_subscriber::registry().with(layer);
+                tracing::subscriber::with_default(subscriber, in_transaction)
+            }
         }
         String::from_utf8(out.0.lock().unwrap().clone()).unwrap()
     }
 
     #[test]
-    fn plain_fields_write_what_the_default_formatter_writes() {
-        let plain = lines(true);
-        assert!(
-            plain.contains(
-                "transaction{txid=a1b2 channel=mychannel function=CreateAsset}: \
-                 fabric_chaincode_shim::logging::tests: stored asset1 key=\"asset1\" size=3"
-            ),
-            "{plain}"
+    fn plain_text_writes_what_the_default_formatter_writes() {
+        let plain = lines(Format::PlainText);
+        assert_eq!(
+            plain,
+            " INFO transaction{txid=a1b2 channel=mychannel function=CreateAsset}: \
+             fabric_chaincode_shim::logging::tests: stored asset1 key=\"asset1\" size=3\n \
+             WARN transaction{txid=a1b2 channel=mychannel function=CreateAsset}: \
+             fabric_chaincode_shim::logging::tests: no fields\n\
+             DEBUG transaction{txid=a1b2 channel=mychannel function=CreateAsset}:\
+             pricing{currency=\"EUR\"}: fabric_chaincode_shim::logging::tests: priced\n\
+             ERROR fabric_chaincode_shim::logging::tests: after the transaction\n"
         );
-        assert_eq!(plain, lines(false));
+        assert_eq!(plain, lines(Format::Default));
+        assert_eq!(plain, lines(Format::PlainFields));
     }
 
     #[test]

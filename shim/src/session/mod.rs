@@ -58,9 +58,12 @@ use crate::proto::protos::{ChaincodeAdditionalParams, ChaincodeId, ChaincodeInpu
 use crate::stub::ChaincodeStub;
 
 pub(crate) use drain::Drain;
-use drain::FunctionName;
-use link::{CutOff, InFlight, Refused};
+pub(crate) use drain::FunctionName;
+pub(crate) use link::CutOff;
 pub(crate) use link::{END_OF_STREAM, Link, Running};
+#[cfg(feature = "runtime")]
+pub(crate) use link::current as current_transaction;
+use link::{InFlight, Refused};
 
 /// The messages a session sends to the peer, in order. The stream ends when
 /// the session ends (after any message it queued last, such as an ERROR),
@@ -493,6 +496,9 @@ fn peer_went_away(status: &tonic::Status) -> bool {
     false
 }
 
+/// The target of the `transaction` span (this module's path).
+pub(crate) const TRANSACTION_SPAN_TARGET: &str = "fabric_chaincode_shim::session";
+
 /// Runs one transaction to completion and reports it to the peer, in a
 /// `transaction` span naming it. `in_flight` is released (the transaction
 /// counts as reported) when this ends.
@@ -507,6 +513,7 @@ async fn execute<C: Chaincode>(
     let first_arg = input.as_ref().ok().and_then(|input| input.args.first());
     running.set_function(first_arg);
     let span = tracing::info_span!(
+        target: TRANSACTION_SPAN_TARGET,
         "transaction",
         txid = %running.txid(),
         channel = %running.channel(),
