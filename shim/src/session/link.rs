@@ -85,13 +85,7 @@ impl Running {
 
     /// A frame of this transaction: its ids are shared, not copied.
     pub(crate) fn frame(&self, ty: MessageType, payload: Bytes) -> ChaincodeFrame {
-        ChaincodeFrame {
-            r#type: ty as i32,
-            payload,
-            txid: self.txid_bytes.clone(),
-            channel_id: self.channel_bytes.clone(),
-            ..Default::default()
-        }
+        super::frame_with_ids(ty, payload, &self.txid_bytes, &self.channel_bytes)
     }
 
     /// Records the transaction's first argument (its function), for logs.

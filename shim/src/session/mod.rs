@@ -60,9 +60,9 @@ use crate::stub::ChaincodeStub;
 pub(crate) use drain::Drain;
 pub(crate) use drain::FunctionName;
 pub(crate) use link::CutOff;
-pub(crate) use link::{END_OF_STREAM, Link, Running};
 #[cfg(feature = "runtime")]
 pub(crate) use link::current as current_transaction;
+pub(crate) use link::{END_OF_STREAM, Link, Running};
 use link::{InFlight, Refused};
 
 /// The messages a session sends to the peer, in order. The stream ends when
@@ -425,11 +425,21 @@ impl<C: Chaincode> Session<C> {
 
 /// A frame answering `msg`: the same transaction and channel ids, shared.
 fn reply_to(msg: &ChaincodeFrame, ty: MessageType, payload: bytes::Bytes) -> ChaincodeFrame {
+    frame_with_ids(ty, payload, &msg.txid, &msg.channel_id)
+}
+
+/// A frame of one transaction, whose ids it shares instead of copying.
+fn frame_with_ids(
+    ty: MessageType,
+    payload: bytes::Bytes,
+    txid: &bytes::Bytes,
+    channel: &bytes::Bytes,
+) -> ChaincodeFrame {
     ChaincodeFrame {
         r#type: ty as i32,
         payload,
-        txid: msg.txid.clone(),
-        channel_id: msg.channel_id.clone(),
+        txid: txid.clone(),
+        channel_id: channel.clone(),
         ..Default::default()
     }
 }
