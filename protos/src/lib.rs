@@ -60,7 +60,7 @@ pub mod frames {
         fn from(msg: super::protos::ChaincodeMessage) -> Self {
             ChaincodeFrame {
                 r#type: msg.r#type,
-                timestamp: msg.timestamp,
+                timestamp: msg.timestamp.map(Box::new),
                 payload: msg.payload,
                 txid: msg.txid.into(),
                 proposal: msg.proposal,
@@ -76,7 +76,7 @@ pub mod frames {
             let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
             super::protos::ChaincodeMessage {
                 r#type: frame.r#type,
-                timestamp: frame.timestamp,
+                timestamp: frame.timestamp.map(|t| *t),
                 payload: frame.payload,
                 txid: text(&frame.txid),
                 proposal: frame.proposal,

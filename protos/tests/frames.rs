@@ -58,3 +58,15 @@ fn ids_that_are_not_utf8_become_replacement_characters_in_a_message() {
     };
     assert_eq!(ChaincodeMessage::from(frame).txid, "a\u{fffd}");
 }
+
+#[test]
+fn a_frame_is_small_enough_to_be_moved_without_a_call_to_memcpy() {
+    // The shim moves each frame a few times between the stream, its queues
+    // and the transaction waiting for it; up to 128 bytes the compiler does
+    // that inline. Boxing the rare optional fields keeps it there.
+    assert!(
+        std::mem::size_of::<ChaincodeFrame>() <= 128,
+        "ChaincodeFrame is {} bytes",
+        std::mem::size_of::<ChaincodeFrame>()
+    );
+}

@@ -5,8 +5,10 @@
 pub struct ChaincodeFrame {
     #[prost(enumeration = "super::protos::chaincode_message::Type", tag = "1")]
     pub r#type: i32,
-    #[prost(message, optional, tag = "2")]
-    pub timestamp: ::core::option::Option<::prost_types::Timestamp>,
+    #[prost(message, optional, boxed, tag = "2")]
+    pub timestamp: ::core::option::Option<
+        ::prost::alloc::boxed::Box<::prost_types::Timestamp>,
+    >,
     #[prost(bytes = "bytes", tag = "3")]
     pub payload: ::prost::bytes::Bytes,
     #[prost(bytes = "bytes", tag = "4")]
