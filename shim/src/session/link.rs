@@ -66,8 +66,9 @@ enum Reply {
     Idle,
     /// A request waits for its reply (woken through the waker once polled).
     Waiting(Option<Waker>),
-    /// The reply arrived and its request has not taken it yet.
-    Ready(ChaincodeFrame),
+    /// The reply (its type and payload: all a request needs of it) arrived
+    /// and its request has not taken it yet.
+    Ready(i32, Bytes),
     /// The transaction has finished or the session has ended: requests fail.
     Closed,
 }
@@ -149,11 +150,11 @@ impl Hash for Entry {
 struct AwaitReply<'a>(&'a Running);
 
 impl AwaitReply<'_> {
-    fn poll(&self, cx: &mut std::task::Context<'_>) -> Poll<Option<ChaincodeFrame>> {
+    fn poll(&self, cx: &mut std::task::Context<'_>) -> Poll<Option<(i32, Bytes)>> {
         let mut reply = self.0.reply();
         match &mut *reply {
-            Reply::Ready(_) => match std::mem::replace(&mut *reply, Reply::Idle) {
-                Reply::Ready(msg) => Poll::Ready(Some(msg)),
+            Reply::Ready(..) => match std::mem::replace(&mut *reply, Reply::Idle) {
+                Reply::Ready(ty, payload) => Poll::Ready(Some((ty, payload))),
                 _ => unreachable!("matched Ready"),
             },
             Reply::Closed => Poll::Ready(None),
@@ -175,7 +176,7 @@ impl Drop for AwaitReply<'_> {
         // A request given up (its future dropped) leaves no waiter behind;
         // a reply that arrives for it later is dropped as unexpected.
         let mut reply = self.0.reply();
-        if matches!(*reply, Reply::Waiting(_) | Reply::Ready(_)) {
+        if matches!(*reply, Reply::Waiting(_) | Reply::Ready(..)) {
             *reply = Reply::Idle;
         }
     }
@@ -348,18 +349,18 @@ impl Link {
         }
         let waiting = AwaitReply(running);
         self.send(running.frame(ty, payload)).await?;
-        let reply = std::future::poll_fn(|cx| waiting.poll(cx))
+        let (reply_type, payload) = std::future::poll_fn(|cx| waiting.poll(cx))
             .await
             .ok_or_else(gone)?;
-        match MessageType::try_from(reply.r#type) {
-            Ok(MessageType::Response) => Ok(reply.payload),
-            Ok(MessageType::Error) => Err(Error::Peer(
-                String::from_utf8_lossy(&reply.payload).into_owned(),
-            )),
+        match MessageType::try_from(reply_type) {
+            Ok(MessageType::Response) => Ok(payload),
+            Ok(MessageType::Error) => {
+                Err(Error::Peer(String::from_utf8_lossy(&payload).into_owned()))
+            }
             _ => Err(Error::Protocol(format!(
                 "expected RESPONSE or ERROR to {}, got {}",
                 ty.as_str_name(),
-                type_name(reply.r#type)
+                type_name(reply_type)
             ))),
         }
     }
@@ -383,7 +384,7 @@ impl Link {
                     match &mut *reply {
                         Reply::Waiting(waker) => {
                             let waker = waker.take();
-                            *reply = Reply::Ready(msg);
+                            *reply = Reply::Ready(msg.r#type, msg.payload);
                             Ok(waker)
                         }
                         _ => Err(msg),

@@ -292,7 +292,12 @@ impl<C: Chaincode> Session<C> {
                 () = next_finished(&mut self.local) => {}
                 item = inbound.next() => match item {
                     Some(Ok(msg)) => {
-                        if let Err(e) = self.handle(msg.into()).await {
+                        let handled = match self.handle_at_once(msg.into()) {
+                            AtOnce::Done => Ok(()),
+                            AtOnce::Send(reply) => self.link.send(reply).await,
+                            AtOnce::Not(msg) => self.handle(msg).await,
+                        };
+                        if let Err(e) = handled {
                             // Let the ERROR just queued reach the peer before the
                             // stream goes away: wait for the transport to take it,
                             // then give the peer a moment to close its side.
@@ -353,13 +358,6 @@ impl<C: Chaincode> Session<C> {
                 }
                 Ok(())
             }
-            (State::Ready, Some(MessageType::Transaction | MessageType::Init)) => {
-                self.start_transaction(msg).await
-            }
-            (State::Ready, Some(MessageType::Response | MessageType::Error)) => {
-                self.link.route_reply(msg, &mut self.key_buffer);
-                Ok(())
-            }
             (state, _) => {
                 // As the Go shim: answer with ERROR and end the stream.
                 let text = format!(
@@ -376,7 +374,32 @@ impl<C: Chaincode> Session<C> {
         }
     }
 
-    async fn start_transaction(&mut self, msg: ChaincodeFrame) -> Result<()> {
+    /// Handles, without awaiting anything, the messages every transaction
+    /// brings once the session is ready (its TRANSACTION and the replies to
+    /// its requests), and gives the others back for [`Session::handle`]. A
+    /// synchronous call: the frame is not moved into a future's state.
+    fn handle_at_once(&mut self, msg: ChaincodeFrame) -> AtOnce {
+        if self.state != State::Ready {
+            return AtOnce::Not(msg);
+        }
+        match MessageType::try_from(msg.r#type) {
+            Ok(MessageType::Response | MessageType::Error) => {
+                self.link.route_reply(msg, &mut self.key_buffer);
+                AtOnce::Done
+            }
+            Ok(MessageType::Transaction | MessageType::Init) => match self.start_transaction(msg) {
+                Ok(()) => AtOnce::Done,
+                Err(refusal) => AtOnce::Send(refusal),
+            },
+            _ => AtOnce::Not(msg),
+        }
+    }
+
+    /// Starts a transaction, or returns the ERROR that refuses it.
+    fn start_transaction(
+        &mut self,
+        msg: ChaincodeFrame,
+    ) -> std::result::Result<(), ChaincodeFrame> {
         if self.draining {
             // Not started. The peer reports an ERROR as its own failure
             // (status 500 without payload), which a Fabric Gateway evaluates
@@ -388,8 +411,7 @@ impl<C: Chaincode> Session<C> {
                 channel = %String::from_utf8_lossy(&msg.channel_id),
                 "transaction refused: the chaincode is shutting down"
             );
-            let reply = reply_to(&msg, MessageType::Error, text.into());
-            return self.link.send(reply).await;
+            return Err(reply_to(&msg, MessageType::Error, text.into()));
         }
         let in_flight = match self.link.begin(&msg.channel_id, &msg.txid) {
             Ok(in_flight) => in_flight,
@@ -407,8 +429,7 @@ impl<C: Chaincode> Session<C> {
                     }
                 };
                 tracing::warn!("{text}");
-                let reply = reply_to(&msg, MessageType::Error, text.into());
-                return self.link.send(reply).await;
+                return Err(reply_to(&msg, MessageType::Error, text.into()));
             }
         };
         let running = Arc::clone(in_flight.running());
@@ -421,6 +442,16 @@ impl<C: Chaincode> Session<C> {
         }
         Ok(())
     }
+}
+
+/// What [`Session::handle_at_once`] did with a message.
+enum AtOnce {
+    /// Handled.
+    Done,
+    /// Handled; this reply must go to the peer.
+    Send(ChaincodeFrame),
+    /// Not one it handles: for [`Session::handle`].
+    Not(ChaincodeFrame),
 }
 
 /// A frame answering `msg`: the same transaction and channel ids, shared.
