@@ -388,18 +388,15 @@ impl<C: Chaincode> Session<C> {
                 AtOnce::Done
             }
             Ok(MessageType::Transaction | MessageType::Init) => match self.start_transaction(msg) {
-                Ok(()) => AtOnce::Done,
-                Err(refusal) => AtOnce::Send(refusal),
+                None => AtOnce::Done,
+                Some(refusal) => AtOnce::Send(refusal),
             },
             _ => AtOnce::Not(msg),
         }
     }
 
-    /// Starts a transaction, or returns the ERROR that refuses it.
-    fn start_transaction(
-        &mut self,
-        msg: ChaincodeFrame,
-    ) -> std::result::Result<(), ChaincodeFrame> {
+    /// Starts a transaction; returns the ERROR that refuses it, if it is refused.
+    fn start_transaction(&mut self, msg: ChaincodeFrame) -> Option<ChaincodeFrame> {
         if self.draining {
             // Not started. The peer reports an ERROR as its own failure
             // (status 500 without payload), which a Fabric Gateway evaluates
@@ -411,7 +408,7 @@ impl<C: Chaincode> Session<C> {
                 channel = %String::from_utf8_lossy(&msg.channel_id),
                 "transaction refused: the chaincode is shutting down"
             );
-            return Err(reply_to(&msg, MessageType::Error, text.into()));
+            return Some(reply_to(&msg, MessageType::Error, text.into()));
         }
         let in_flight = match self.link.begin(&msg.channel_id, &msg.txid) {
             Ok(in_flight) => in_flight,
@@ -429,7 +426,7 @@ impl<C: Chaincode> Session<C> {
                     }
                 };
                 tracing::warn!("{text}");
-                return Err(reply_to(&msg, MessageType::Error, text.into()));
+                return Some(reply_to(&msg, MessageType::Error, text.into()));
             }
         };
         let running = Arc::clone(in_flight.running());
@@ -440,7 +437,7 @@ impl<C: Chaincode> Session<C> {
             Some(local) => local.push(Box::pin(transaction)),
             None => drop(tokio::spawn(transaction)),
         }
-        Ok(())
+        None
     }
 }
 
