@@ -153,12 +153,43 @@ pub struct Point {
 const SETTLE: Duration = Duration::from_millis(200);
 
 /// Kills the chaincode process when the measurement ends, however it ends.
-struct Process(Child);
+/// A process run under [`WRAP`] gets SIGTERM first and up to a minute to
+/// exit, so that the wrapper (valgrind) writes what it measured.
+struct Process(Child, bool);
 
 impl Drop for Process {
     fn drop(&mut self) {
+        if self.1 {
+            let _ = Command::new("kill")
+                .args(["-TERM", &self.0.id().to_string()])
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while matches!(self.0.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
+    }
+}
+
+/// The environment variable naming a command that runs every chaincode
+/// process, its program and arguments appended: for instance
+/// `valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.%p.out` counts
+/// the instructions each one executes (see `bench/ANALYSIS.md` §7).
+pub const WRAP: &str = "FABRIC_BENCH_WRAP";
+
+/// The command that starts `program`: under [`WRAP`]'s command if it is set.
+fn command_for(program: &std::path::Path) -> (Command, bool) {
+    let wrap = std::env::var(WRAP).unwrap_or_default();
+    let mut words = wrap.split_whitespace();
+    match words.next() {
+        Some(first) => {
+            let mut command = Command::new(first);
+            command.args(words).arg(program);
+            (command, true)
+        }
+        None => (Command::new(program), false),
     }
 }
 
@@ -181,7 +212,7 @@ pub async fn measure(
     let log_err = log_file
         .try_clone()
         .map_err(|e| BenchError(format!("{}: {e}", log.display())))?;
-    let mut command = Command::new(&subject.program);
+    let (mut command, wrapped) = command_for(&subject.program);
     command
         .args(&subject.args)
         .env("CORE_CHAINCODE_ID_NAME", "bench:1")
@@ -208,7 +239,7 @@ pub async fn measure(
                 .arg(listener.address().to_string())
                 .arg("--chaincode-id-name")
                 .arg("bench:1");
-            let (process, spawned_at) = spawn(&mut command, subject)?;
+            let (process, spawned_at) = spawn(&mut command, subject, wrapped)?;
             let connection = listener.accept(subject.startup_limit).await?;
             (process, spawned_at, connection, Some(listener))
         }
@@ -218,7 +249,7 @@ pub async fn measure(
                 .env("CHAINCODE_SERVER_ADDRESS", &address)
                 .env("CHAINCODE_ID", "bench:1")
                 .env("CHAINCODE_TLS_DISABLED", "true");
-            let (process, spawned_at) = spawn(&mut command, subject)?;
+            let (process, spawned_at) = spawn(&mut command, subject, wrapped)?;
             let connection = dial(&address, spawned_at + subject.startup_limit).await?;
             (process, spawned_at, connection, None)
         }
@@ -306,10 +337,10 @@ pub async fn wait_for_quiet(max_pct: f64, limit: Duration) -> f64 {
     }
 }
 
-fn spawn(command: &mut Command, subject: &Subject) -> Result<(Process, Instant)> {
+fn spawn(command: &mut Command, subject: &Subject, wrapped: bool) -> Result<(Process, Instant)> {
     let spawned_at = Instant::now();
     match command.spawn() {
-        Ok(child) => Ok((Process(child), spawned_at)),
+        Ok(child) => Ok((Process(child, wrapped), spawned_at)),
         Err(e) => fail(&format!("cannot start {}", subject.program.display()), e),
     }
 }

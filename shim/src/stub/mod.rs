@@ -21,15 +21,15 @@ use crate::keys::{
     COMPOSITE_KEY_NAMESPACE, EMPTY_KEY_SUBSTITUTE, MAX_UNICODE_RUNE, partial_key_range,
     validate_simple_keys,
 };
-use crate::message::{MessageType, encode};
+use crate::message::{MessageType, encode, encode_fields};
 pub use crate::proto::protos::QueryResponseMetadata;
 use crate::proto::protos::write_record::Type as WriteType;
 use crate::proto::protos::{
-    ChaincodeEvent, ChaincodeId, ChaincodeInput, ChaincodeMessage, ChaincodeSpec, DelState,
-    GetHistoryForKey, GetQueryResult, GetState, GetStateByRange, GetStateMetadata,
-    GetStateMultiple, GetStateMultipleResult, MetaDataKeys, PutState, PutStateMetadata,
-    QueryMetadata, QueryResponse, QueryStateClose, SignedProposal, StateMetadata,
-    StateMetadataResult, WriteBatchState, WriteRecord,
+    ChaincodeEvent, ChaincodeId, ChaincodeInput, ChaincodeMessage, ChaincodeSpec, GetHistoryForKey,
+    GetQueryResult, GetState, GetStateByRange, GetStateMetadata, GetStateMultiple,
+    GetStateMultipleResult, MetaDataKeys, PutStateMetadata, QueryMetadata, QueryResponse,
+    QueryStateClose, SignedProposal, StateMetadata, StateMetadataResult, WriteBatchState,
+    WriteRecord,
 };
 use crate::session::{Link, PeerParams, Running};
 
@@ -641,10 +641,8 @@ impl ChaincodeStub {
     // ----- shared plumbing -----
 
     async fn read_value(&self, collection: &str, key: &str) -> Result<Option<Bytes>> {
-        let payload = encode(&GetState {
-            key: key.to_owned(),
-            collection: collection.to_owned(),
-        });
+        // GetState {key = 1, collection = 2}, without copying the key.
+        let payload = encode_fields(&[(1, key.as_bytes()), (2, collection.as_bytes())]);
         let bytes = self.call(MessageType::GetState, payload).await?;
         Ok((!bytes.is_empty()).then_some(bytes))
     }
@@ -714,47 +712,37 @@ impl ChaincodeStub {
         value: Bytes,
         metadata: Option<StateMetadata>,
     ) -> Result<()> {
-        let record = WriteRecord {
-            key: key.to_owned(),
-            value,
-            collection: collection.to_owned(),
-            metadata,
-            r#type: ty as i32,
-        };
         {
             let mut local = self.local();
             if let Some(batch) = local.batch.as_mut() {
-                batch.push(record);
+                batch.push(WriteRecord {
+                    key: key.to_owned(),
+                    value,
+                    collection: collection.to_owned(),
+                    metadata,
+                    r#type: ty as i32,
+                });
                 return Ok(());
             }
         }
-        let WriteRecord {
-            key,
-            value,
-            collection,
-            metadata,
-            ..
-        } = record;
+        // PutState {key = 1, value = 2, collection = 3}; DelState (also what
+        // the peer decodes PURGE_PRIVATE_DATA as) {key = 1, collection = 2}.
+        let (k, c) = (key.as_bytes(), collection.as_bytes());
         let (message, payload) = match ty {
             WriteType::PutState => (
                 MessageType::PutState,
-                encode(&PutState {
-                    key,
-                    value,
-                    collection,
-                }),
+                encode_fields(&[(1, k), (2, &value), (3, c)]),
             ),
-            WriteType::DelState => (MessageType::DelState, encode(&DelState { key, collection })),
-            // The peer decodes PURGE_PRIVATE_DATA as DelState (same layout as PurgePrivateState).
+            WriteType::DelState => (MessageType::DelState, encode_fields(&[(1, k), (2, c)])),
             WriteType::PurgePrivateData => (
                 MessageType::PurgePrivateData,
-                encode(&DelState { key, collection }),
+                encode_fields(&[(1, k), (2, c)]),
             ),
             WriteType::PutStateMetadata => (
                 MessageType::PutStateMetadata,
                 encode(&PutStateMetadata {
-                    key,
-                    collection,
+                    key: key.to_owned(),
+                    collection: collection.to_owned(),
                     metadata,
                 }),
             ),
