@@ -62,8 +62,7 @@ struct Transaction {
     /// `futures_util`'s lock: taking and releasing it uncontended is one
     /// atomic operation each (tokio's semaphore-based one cost about 500
     /// instructions per transfer). Calls a contract makes concurrently go
-    /// out one at a time, in no promised order (as with tokio's lock, which
-    /// queued them first come, first served, nothing documented one).
+    /// out one at a time, in no promised order.
     turn: futures_util::lock::Mutex<()>,
     local: Mutex<Local>,
     finished: AtomicBool,
