@@ -379,22 +379,35 @@ async fn malformed_input_or_proposal_ends_the_transaction_with_error() {
     );
     assert!(String::from_utf8_lossy(&error.payload).starts_with("failed to unmarshal input"));
 
-    let input = ChaincodeInput {
-        args: vec![Bytes::from_static(b"params")],
-        ..Default::default()
+    // A proposal that does not decode fails the transaction that reads it
+    // (here its creator), with the Go shim's message.
+    let with_bad_proposal = |function: &'static [u8], txid: &str| {
+        let input = ChaincodeInput {
+            args: vec![Bytes::from_static(function)],
+            ..Default::default()
+        };
+        let mut msg = frame(MessageType::Transaction, encode(&input), txid, "ch");
+        msg.proposal = Some(Box::new(SignedProposal {
+            proposal_bytes: Bytes::from_static(b"\xff\xff"),
+            signature: Bytes::new(),
+        }));
+        msg
     };
-    let mut msg = frame(MessageType::Transaction, encode(&input), "t2", "ch");
-    msg.proposal = Some(Box::new(SignedProposal {
-        proposal_bytes: Bytes::from_static(b"\xff\xff"),
-        signature: Bytes::new(),
-    }));
-    peer.send(msg).await;
+    peer.send(with_bad_proposal(b"info", "t2")).await;
     let error = peer.recv().await;
     assert_eq!(
         (error.r#type, error.txid.as_str()),
         (MessageType::Error as i32, "t2")
     );
-    assert!(String::from_utf8_lossy(&error.payload).contains("failed to extract Proposal"));
+    let text_of = String::from_utf8_lossy(&error.payload);
+    assert!(
+        text_of.starts_with("failed to create new ChaincodeStub: failed to extract Proposal"),
+        "{text_of}"
+    );
+    // One that never reads it is not held up by it: the proposal is decoded
+    // only when asked for.
+    peer.send(with_bad_proposal(b"params", "t2b")).await;
+    assert_eq!(peer.completed("t2b").await.status, 200);
 
     peer.transaction("t3", &["params"]).await;
     assert_eq!(

@@ -578,18 +578,12 @@ async fn transact<C: Chaincode>(
             return fail(&link, &running, text).await;
         }
     };
-    let stub = match ChaincodeStub::new(
+    let stub = ChaincodeStub::new(
         Arc::clone(&link),
         Arc::clone(&running),
         input,
         msg.proposal.map(|p| *p),
-    ) {
-        Ok(stub) => stub,
-        Err(e) => {
-            let text = format!("failed to create new ChaincodeStub: {e}");
-            return fail(&link, &running, text).await;
-        }
-    };
+    );
 
     let run = async {
         if is_init {
@@ -611,6 +605,13 @@ async fn transact<C: Chaincode>(
         }
     };
 
+    // A proposal that did not decode when the contract asked for it fails
+    // the transaction, with the Go shim's message (which fails it before it
+    // runs: ours decodes the proposal only when asked, see `stub/proposal.rs`).
+    if let Some(e) = stub.proposal_error() {
+        let text = format!("failed to create new ChaincodeStub: {e}");
+        return fail(&link, &running, text).await;
+    }
     // Writes still buffered in a write batch go out before COMPLETED.
     if let Err(e) = stub.finish_write_batch().await {
         let text = format!("failed send batch: {e}");

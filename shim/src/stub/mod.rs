@@ -14,7 +14,7 @@ use prost::Message;
 
 use self::batch::WriteBatch;
 pub use self::iter::{HistoryQueryIterator, QueryIterator, StateQueryIterator};
-use self::proposal::ProposalInfo;
+use self::proposal::Proposal;
 use crate::chaincode::{ERROR, Response};
 use crate::error::{Error, Result};
 use crate::keys::{
@@ -57,7 +57,8 @@ struct Transaction {
     /// Its identity and reply slot on the link.
     running: Arc<Running>,
     input: ChaincodeInput,
-    proposal: ProposalInfo,
+    /// Decoded when first asked for.
+    proposal: Proposal,
     /// Queues ledger calls: held for the duration of one request/reply.
     /// `futures_util`'s lock: taking and releasing it uncontended is one
     /// atomic operation each (tokio's semaphore-based one cost about 500
@@ -91,19 +92,24 @@ impl ChaincodeStub {
         running: Arc<Running>,
         input: ChaincodeInput,
         proposal: Option<SignedProposal>,
-    ) -> Result<Self, String> {
-        let proposal = ProposalInfo::decode(proposal)?;
-        Ok(ChaincodeStub {
+    ) -> Self {
+        ChaincodeStub {
             tx: Arc::new(Transaction {
                 link,
                 running,
                 input,
-                proposal,
+                proposal: Proposal::new(proposal),
                 turn: futures_util::lock::Mutex::new(()),
                 local: Mutex::new(Local::default()),
                 finished: AtomicBool::new(false),
             }),
-        })
+        }
+    }
+
+    /// Why the proposal did not decode, if a field of it was asked for and
+    /// it did not: the transaction then fails (see `proposal.rs`).
+    pub(crate) fn proposal_error(&self) -> Option<&str> {
+        self.tx.proposal.error()
     }
 
     fn local(&self) -> MutexGuard<'_, Local> {
@@ -194,13 +200,18 @@ impl ChaincodeStub {
     }
 
     /// The proposal's creator: an encoded `msp.SerializedIdentity`; empty without a proposal.
+    ///
+    /// The proposal is decoded on the first call of this, [`Self::transient`],
+    /// [`Self::binding`] or [`Self::tx_timestamp`]. If it does not decode (a
+    /// peer never sends such a proposal), they return empty values and the
+    /// transaction fails with the Go shim's error when it returns.
     pub fn creator(&self) -> &Bytes {
-        &self.tx.proposal.creator
+        &self.tx.proposal.fields().creator
     }
 
     /// The proposal's transient data (never written to the ledger).
     pub fn transient(&self) -> &HashMap<String, Bytes> {
-        &self.tx.proposal.transient
+        &self.tx.proposal.fields().transient
     }
 
     /// SHA-256 of nonce, creator and epoch (32 raw bytes, as Go and Java; Node gives hex).
@@ -215,12 +226,12 @@ impl ChaincodeStub {
 
     /// The signed proposal, when the peer sent one.
     pub fn signed_proposal(&self) -> Option<&SignedProposal> {
-        self.tx.proposal.signed.as_ref()
+        self.tx.proposal.signed()
     }
 
     /// The client's timestamp from the proposal's channel header (the same on every endorser).
     pub fn tx_timestamp(&self) -> Option<prost_types::Timestamp> {
-        self.tx.proposal.timestamp
+        self.tx.proposal.fields().timestamp
     }
 
     /// What the peer offered in READY (write batches, multi-get).
