@@ -2,7 +2,9 @@
 //! frame is put together. Public for peer-side implementations (the
 //! development peer, test harnesses).
 
-use bytes::Bytes;
+use std::cell::RefCell;
+
+use bytes::{BufMut, Bytes, BytesMut};
 use prost::Message;
 
 use crate::proto::protos::ChaincodeMessage;
@@ -24,10 +26,19 @@ pub fn encode(payload: &impl Message) -> Bytes {
     Bytes::from(payload.encode_to_vec())
 }
 
+/// Encodes a payload of a frame the chaincode sends (see [`outgoing`]).
+pub(crate) fn encode_outgoing(payload: &impl Message) -> Bytes {
+    outgoing(payload.encoded_len(), |buf| {
+        payload
+            .encode(buf)
+            .expect("the buffer has room for the encoded length");
+    })
+}
+
 /// Encodes a message whose fields are all `string` or `bytes`, given in
 /// field-number order, from borrowed values: the bytes prost writes for the
-/// owned message (empty fields left out, as proto3 does), into one buffer of
-/// the exact size.
+/// owned message (empty fields left out, as proto3 does), as an outgoing
+/// payload ([`outgoing`]).
 ///
 /// Written by hand because prost encodes only owned messages: a GET_STATE
 /// or PUT_STATE (four per typical transaction) would first copy its key into
@@ -39,23 +50,65 @@ pub(crate) fn encode_fields(fields: &[(u32, &[u8])]) -> Bytes {
             varint_len(u64::from(number << 3)) + varint_len(value.len() as u64) + value.len()
         })
         .sum();
-    let mut buf = Vec::with_capacity(len);
-    for (number, value) in present() {
-        // Wire type 2: length-delimited.
-        put_varint(&mut buf, u64::from(number << 3 | 2));
-        put_varint(&mut buf, value.len() as u64);
-        buf.extend_from_slice(value);
+    outgoing(len, |buf| {
+        for (number, value) in present() {
+            // Wire type 2: length-delimited.
+            put_varint(buf, u64::from(number << 3 | 2));
+            put_varint(buf, value.len() as u64);
+            buf.put_slice(value);
+        }
+    })
+}
+
+/// Outgoing payloads up to this size share a buffer ([`outgoing`]).
+const SHARED_UP_TO: usize = 1024;
+
+/// The size of each buffer that small outgoing payloads share.
+const SHARED_BUFFER: usize = 16 * 1024;
+
+thread_local! {
+    /// The unused rest of the buffer that small outgoing payloads are cut from.
+    static SHARED: RefCell<BytesMut> = RefCell::new(BytesMut::new());
+}
+
+/// A payload of `len` bytes, which `write` writes, for a frame to the peer.
+///
+/// prost clones every `bytes` field it encodes. A `Bytes` built from a
+/// `Vec` of its own is turned into a shared one at its first clone, which
+/// allocates; one cut from a shared buffer only counts one more reference.
+/// So a small payload is cut from a buffer of this thread that many
+/// payloads share (`bytes`' own `split`), which also saves its own
+/// allocation: two allocations fewer per request (about 1 000 instructions
+/// per transfer). A buffer is freed when the last payload cut from it is
+/// dropped (they are dropped once sent), or reused when none is left.
+fn outgoing(len: usize, write: impl FnOnce(&mut BytesMut)) -> Bytes {
+    let mut write = Some(write);
+    if len <= SHARED_UP_TO {
+        let cut = SHARED.try_with(|shared| {
+            let mut shared = shared.borrow_mut();
+            if shared.capacity() < len {
+                shared.reserve(SHARED_BUFFER);
+            }
+            (write.take().expect("not yet called"))(&mut shared);
+            shared.split().freeze()
+        });
+        if let Ok(payload) = cut {
+            return payload;
+        }
     }
-    Bytes::from(buf)
+    // A large payload, or a thread that is ending.
+    let mut buf = BytesMut::with_capacity(len);
+    (write.take().expect("not yet called"))(&mut buf);
+    buf.freeze()
 }
 
 /// Appends `value` as a protobuf varint (seven bits per byte, low first).
-fn put_varint(buf: &mut Vec<u8>, mut value: u64) {
+fn put_varint(buf: &mut impl BufMut, mut value: u64) {
     while value >= 0x80 {
-        buf.push((value as u8) | 0x80);
+        buf.put_u8((value as u8) | 0x80);
         value >>= 7;
     }
-    buf.push(value as u8);
+    buf.put_u8(value as u8);
 }
 
 /// The number of bytes of `value` as a varint.
@@ -124,6 +177,34 @@ mod tests {
                     assert_eq!(encode_fields(&fields), encode(&put), "{put:?}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn payloads_cut_from_a_shared_buffer_keep_their_bytes() {
+        // Enough payloads to use up several shared buffers, some of them
+        // larger than what is shared, all kept alive while more are cut,
+        // then half dropped so that a buffer can be reused.
+        let expected = |i: usize| {
+            let key = format!("key{i}");
+            let value = vec![i as u8; i % 1500];
+            (key, value)
+        };
+        let encode_one = |i: usize| {
+            let (key, value) = expected(i);
+            encode_fields(&[(1, key.as_bytes()), (2, &value)])
+        };
+        let mut kept: Vec<(usize, Bytes)> = (0..2_000).map(|i| (i, encode_one(i))).collect();
+        kept.retain(|(i, _)| i % 2 == 0);
+        kept.extend((2_000..4_000).map(|i| (i, encode_one(i))));
+        for (i, payload) in kept {
+            let (key, value) = expected(i);
+            let put = PutState {
+                key,
+                value: value.into(),
+                collection: String::new(),
+            };
+            assert_eq!(payload, encode(&put), "payload {i}");
         }
     }
 

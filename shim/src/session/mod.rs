@@ -52,7 +52,7 @@ use tracing::Instrument;
 
 use crate::chaincode::{Chaincode, ERROR, Response};
 use crate::error::{Error, Result};
-use crate::message::{MessageType, encode, type_name};
+use crate::message::{MessageType, encode, encode_outgoing, type_name};
 use crate::proto::frames::ChaincodeFrame;
 use crate::proto::protos::{ChaincodeAdditionalParams, ChaincodeId, ChaincodeInput};
 use crate::stub::ChaincodeStub;
@@ -619,7 +619,7 @@ async fn transact<C: Chaincode>(
     }
     let event = stub.finish();
     link.end(&running);
-    let mut completed = running.frame(MessageType::Completed, encode(&response));
+    let mut completed = running.frame(MessageType::Completed, encode_outgoing(&response));
     completed.chaincode_event = event.map(Box::new);
     if link.send(completed).await.is_err() {
         tracing::warn!("could not report completion: the peer is gone");

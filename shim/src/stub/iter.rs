@@ -7,7 +7,7 @@ use prost::Message;
 
 use super::ChaincodeStub;
 use crate::error::{Error, Result};
-use crate::message::{MessageType, encode};
+use crate::message::{MessageType, encode_outgoing};
 use crate::proto::protos::{QueryResponse, QueryResultBytes, QueryStateClose, QueryStateNext};
 use crate::proto::queryresult::{KeyModification, Kv};
 
@@ -76,7 +76,7 @@ impl<T: Message + Default> QueryIterator<T> {
             if !self.has_more {
                 return Ok(None);
             }
-            let payload = encode(&QueryStateNext {
+            let payload = encode_outgoing(&QueryStateNext {
                 id: self.id.clone(),
             });
             let bytes = self.stub.call(MessageType::QueryStateNext, payload).await?;
@@ -101,7 +101,7 @@ impl<T: Message + Default> QueryIterator<T> {
         self.closed = true;
         self.buffer.clear();
         if std::mem::take(&mut self.has_more) {
-            let payload = encode(&QueryStateClose {
+            let payload = encode_outgoing(&QueryStateClose {
                 id: self.id.clone(),
             });
             self.stub

@@ -21,7 +21,7 @@ use crate::keys::{
     COMPOSITE_KEY_NAMESPACE, EMPTY_KEY_SUBSTITUTE, MAX_UNICODE_RUNE, partial_key_range,
     validate_simple_keys,
 };
-use crate::message::{MessageType, encode, encode_fields};
+use crate::message::{MessageType, encode_fields, encode_outgoing};
 pub use crate::proto::protos::QueryResponseMetadata;
 use crate::proto::protos::write_record::Type as WriteType;
 use crate::proto::protos::{
@@ -140,7 +140,7 @@ impl ChaincodeStub {
         let _turn = tx.turn.lock().await;
         let dropped = std::mem::take(&mut self.local().dropped_iterators);
         for id in dropped {
-            let close = encode(&QueryStateClose { id });
+            let close = encode_outgoing(&QueryStateClose { id });
             if let Err(e) = self.exchange(MessageType::QueryStateClose, close).await {
                 tracing::debug!(txid = %self.tx_id(), "closing a dropped iterator failed: {e}");
             }
@@ -414,7 +414,7 @@ impl ChaincodeStub {
 
     /// The committed modifications of a key, newest first.
     pub async fn get_history_for_key(&self, key: &str) -> Result<HistoryQueryIterator> {
-        let payload = encode(&GetHistoryForKey {
+        let payload = encode_outgoing(&GetHistoryForKey {
             key: key.to_owned(),
         });
         let bytes = self.call(MessageType::GetHistoryForKey, payload).await?;
@@ -449,7 +449,7 @@ impl ChaincodeStub {
         key: &str,
     ) -> Result<Option<Bytes>> {
         require_collection(collection)?;
-        let payload = encode(&GetState {
+        let payload = encode_outgoing(&GetState {
             key: key.to_owned(),
             collection: collection.to_owned(),
         });
@@ -593,7 +593,7 @@ impl ChaincodeStub {
             ..Default::default()
         };
         let bytes = self
-            .call(MessageType::InvokeChaincode, encode(&spec))
+            .call(MessageType::InvokeChaincode, encode_outgoing(&spec))
             .await?;
         let reply = ChaincodeMessage::decode(bytes)
             .map_err(|e| Error::decode("the callee's message", e))?;
@@ -640,7 +640,7 @@ impl ChaincodeStub {
             .unwrap_or(records.len())
             .max(1);
         for chunk in records.chunks(max) {
-            let payload = encode(&WriteBatchState {
+            let payload = encode_outgoing(&WriteBatchState {
                 rec: chunk.to_vec(),
             });
             self.call(MessageType::WriteBatchState, payload).await?;
@@ -670,7 +670,7 @@ impl ChaincodeStub {
             return Ok(values);
         };
         for chunk in keys.chunks(max) {
-            let payload = encode(&GetStateMultiple {
+            let payload = encode_outgoing(&GetStateMultiple {
                 keys: chunk.iter().map(|k| k.as_ref().to_owned()).collect(),
                 collection: collection.to_owned(),
             });
@@ -699,7 +699,7 @@ impl ChaincodeStub {
         collection: &str,
         key: &str,
     ) -> Result<Option<Bytes>> {
-        let payload = encode(&GetStateMetadata {
+        let payload = encode_outgoing(&GetStateMetadata {
             key: key.to_owned(),
             collection: collection.to_owned(),
         });
@@ -750,7 +750,7 @@ impl ChaincodeStub {
             ),
             WriteType::PutStateMetadata => (
                 MessageType::PutStateMetadata,
-                encode(&PutStateMetadata {
+                encode_outgoing(&PutStateMetadata {
                     key: key.to_owned(),
                     collection: collection.to_owned(),
                     metadata,
@@ -768,11 +768,11 @@ impl ChaincodeStub {
         end_key: &str,
         page: Option<QueryMetadata>,
     ) -> Result<(StateQueryIterator, QueryResponseMetadata)> {
-        let payload = encode(&GetStateByRange {
+        let payload = encode_outgoing(&GetStateByRange {
             start_key: start_key.to_owned(),
             end_key: end_key.to_owned(),
             collection: collection.to_owned(),
-            metadata: page.map(|p| encode(&p)).unwrap_or_default(),
+            metadata: page.map(|p| encode_outgoing(&p)).unwrap_or_default(),
         });
         let bytes = self.call(MessageType::GetStateByRange, payload).await?;
         self.iterator(bytes)
@@ -784,10 +784,10 @@ impl ChaincodeStub {
         query: &str,
         page: Option<QueryMetadata>,
     ) -> Result<(StateQueryIterator, QueryResponseMetadata)> {
-        let payload = encode(&GetQueryResult {
+        let payload = encode_outgoing(&GetQueryResult {
             query: query.to_owned(),
             collection: collection.to_owned(),
-            metadata: page.map(|p| encode(&p)).unwrap_or_default(),
+            metadata: page.map(|p| encode_outgoing(&p)).unwrap_or_default(),
         });
         let bytes = self.call(MessageType::GetQueryResult, payload).await?;
         self.iterator(bytes)
