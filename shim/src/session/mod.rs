@@ -21,10 +21,10 @@
 //! yield `ChaincodeMessage`s, which convert without a copy.
 //!
 //! On a current-thread runtime (what [`crate::start`] builds) the session
-//! polls its transactions inside its own task: a reply from the peer is
-//! handed to the transaction waiting for it and that transaction runs on,
-//! up to its next request, before the session reads the next message, with
-//! no task to spawn or schedule per transaction. On a multi-thread runtime
+//! polls its transactions inside its own task: it handles every message
+//! that has arrived (a reply wakes the transaction waiting for it), then
+//! runs the woken transactions on, each up to its next request, with no
+//! task to spawn or schedule per transaction. On a multi-thread runtime
 //! each transaction is a task of its own, so that transactions run in
 //! parallel. A panic in a contract fails its transaction only, either way.
 //!
@@ -287,9 +287,12 @@ impl<C: Chaincode> Session<C> {
         let result = loop {
             tokio::select! {
                 biased;
-                // Transactions first: those a reply has woken run up to their
-                // next request before the next message is read.
-                () = next_finished(&mut self.local) => {}
+                // Messages first: every message that has arrived is handled
+                // (a reply wakes its transaction) before the woken
+                // transactions run, one after the other, up to their next
+                // request. Running the same code for one transaction after
+                // another, rather than alternating it with reading
+                // messages, keeps it in the processor's caches.
                 item = inbound.next() => match item {
                     Some(Ok(msg)) => {
                         let handled = match self.handle_at_once(msg.into()) {
@@ -312,6 +315,7 @@ impl<C: Chaincode> Session<C> {
                     Some(Err(status)) => break Err(stream_error(&status)),
                     None => break Err(Error::PeerClosed),
                 },
+                () = next_finished(&mut self.local) => {}
                 () = &mut drain_started, if !self.draining => {
                     self.draining = true;
                 }
