@@ -82,24 +82,21 @@ thread_local! {
 /// per transfer). A buffer is freed when the last payload cut from it is
 /// dropped (they are dropped once sent), or reused when none is left.
 fn outgoing(len: usize, write: impl FnOnce(&mut BytesMut)) -> Bytes {
-    let mut write = Some(write);
-    if len <= SHARED_UP_TO {
-        let cut = SHARED.try_with(|shared| {
-            let mut shared = shared.borrow_mut();
-            if shared.capacity() < len {
-                shared.reserve(SHARED_BUFFER);
-            }
-            (write.take().expect("not yet called"))(&mut shared);
-            shared.split().freeze()
-        });
-        if let Ok(payload) = cut {
-            return payload;
-        }
+    if len > SHARED_UP_TO {
+        let mut buf = BytesMut::with_capacity(len);
+        write(&mut buf);
+        return buf.freeze();
     }
-    // A large payload, or a thread that is ending.
-    let mut buf = BytesMut::with_capacity(len);
-    (write.take().expect("not yet called"))(&mut buf);
-    buf.freeze()
+    // Taken out while `write` runs and put back after; a thread that is
+    // ending (its buffer gone) gets a buffer of its own.
+    let mut shared = SHARED.try_with(RefCell::take).unwrap_or_default();
+    if shared.capacity() < len {
+        shared.reserve(SHARED_BUFFER);
+    }
+    write(&mut shared);
+    let payload = shared.split().freeze();
+    let _ = SHARED.try_with(|rest| rest.replace(shared));
+    payload
 }
 
 /// Appends `value` as a protobuf varint (seven bits per byte, low first).
@@ -183,8 +180,9 @@ mod tests {
     #[test]
     fn payloads_cut_from_a_shared_buffer_keep_their_bytes() {
         // Enough payloads to use up several shared buffers, some of them
-        // larger than what is shared, all kept alive while more are cut,
-        // then half dropped so that a buffer can be reused.
+        // larger than what is shared; half of the first ones kept alive
+        // while more are cut, some dropped at once (so that the buffer
+        // they were cut from is reused), then more kept.
         let expected = |i: usize| {
             let key = format!("key{i}");
             let value = vec![i as u8; i % 1500];
@@ -196,7 +194,10 @@ mod tests {
         };
         let mut kept: Vec<(usize, Bytes)> = (0..2_000).map(|i| (i, encode_one(i))).collect();
         kept.retain(|(i, _)| i % 2 == 0);
-        kept.extend((2_000..4_000).map(|i| (i, encode_one(i))));
+        for i in 2_000..3_000 {
+            drop(encode_one(i));
+        }
+        kept.extend((3_000..5_000).map(|i| (i, encode_one(i))));
         for (i, payload) in kept {
             let (key, value) = expected(i);
             let put = PutState {

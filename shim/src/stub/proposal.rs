@@ -20,7 +20,7 @@ use crate::proto::common::{Header, HeaderType, SignatureHeader};
 use crate::proto::protos::{ChaincodeProposalPayload, Proposal as ProposalMessage, SignedProposal};
 
 /// A transaction's signed proposal, decoded on first use.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Proposal {
     signed: Option<SignedProposal>,
     decoded: OnceLock<Decoded>,
