@@ -24,7 +24,9 @@ use crate::identity::{ClientIdentity, IdentityError};
 pub struct Context {
     stub: ChaincodeStub,
     function: String,
-    identity: OnceLock<Result<ClientIdentity, IdentityError>>,
+    /// Boxed: most transactions never parse it, and the context is part of
+    /// every transaction's future (twice, as `dispatch` moves it).
+    identity: OnceLock<Box<Result<ClientIdentity, IdentityError>>>,
 }
 
 impl Context {
@@ -50,7 +52,8 @@ impl Context {
     /// The client identity of the transaction's creator, parsed on first use.
     pub fn client_identity(&self) -> Result<&ClientIdentity, IdentityError> {
         self.identity
-            .get_or_init(|| ClientIdentity::from_creator(self.stub.creator()))
+            .get_or_init(|| Box::new(ClientIdentity::from_creator(self.stub.creator())))
+            .as_ref()
             .as_ref()
             .map_err(Clone::clone)
     }

@@ -48,8 +48,10 @@ pub fn dispatch(contract: &Contract) -> TokenStream {
             __fabric_function: &'__fabric str,
             __fabric_args: &'__fabric [#p::Bytes],
         ) -> #p::BoxFuture<'__fabric, ::core::result::Result<#p::Bytes, #p::ContractError>> {
+            // Built before the future, which then holds it once: moved
+            // inside, it would be kept twice in the future's state.
+            let __fabric_ctx = #build_context;
             ::std::boxed::Box::pin(async move {
-                let __fabric_ctx = #build_context;
                 #before
                 let __fabric_payload: #p::Bytes = match __fabric_function {
                     #(#arms)*

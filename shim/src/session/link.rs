@@ -122,6 +122,9 @@ impl Running {
     }
 }
 
+/// Waits for room in a full outgoing queue (see [`Link::enqueue`]).
+type WaitForRoom<'a> = std::pin::Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>>;
+
 /// A [`Running`] in the set of a link, found by its key.
 struct Entry(Arc<Running>);
 
@@ -209,17 +212,34 @@ impl Link {
     }
 
     /// Sends a message to the peer; fails once the session has ended.
-    pub(crate) async fn send(&self, msg: ChaincodeFrame) -> Result<()> {
+    ///
+    /// The message is queued when this is called, and the future only waits
+    /// when the queue is full (rare). A function returning a small future
+    /// rather than an `async fn`: the state of an `async fn` would keep the
+    /// 128-byte frame, and that state is part of every request's and every
+    /// transaction's future.
+    pub(crate) fn send(&self, msg: ChaincodeFrame) -> impl Future<Output = Result<()>> + Send + '_ {
+        let queued = self.enqueue(msg);
+        async move {
+            if let Some(room) = queued? {
+                room.await?;
+            }
+            Ok(())
+        }
+    }
+
+    /// Queues a message; when the queue is full, returns the future that
+    /// waits for room (behind the senders already waiting), boxed so that
+    /// the futures that hold it stay small.
+    fn enqueue(&self, msg: ChaincodeFrame) -> Result<Option<WaitForRoom<'_>>> {
         if self.closed.load(Ordering::Acquire) {
             return Err(Error::Disconnected);
         }
         match self.out.try_send(msg) {
-            Ok(()) => Ok(()),
-            // A full queue (rare): wait for room, behind the senders already
-            // waiting. Boxed: the future of every request stays small.
-            Err(mpsc::error::TrySendError::Full(msg)) => Box::pin(self.out.send(msg))
-                .await
-                .map_err(|_| Error::Disconnected),
+            Ok(()) => Ok(None),
+            Err(mpsc::error::TrySendError::Full(msg)) => Ok(Some(Box::pin(async move {
+                self.out.send(msg).await.map_err(|_| Error::Disconnected)
+            }))),
             Err(mpsc::error::TrySendError::Closed(_)) => Err(Error::Disconnected),
         }
     }
@@ -320,48 +340,70 @@ impl Link {
     /// The caller guarantees that the transaction has no other request in
     /// flight (the stub serializes its calls); the peer would silently drop a
     /// second one.
-    pub(crate) async fn request(
-        &self,
-        running: &Running,
+    ///
+    /// The request goes out when this is called; the future waits for the
+    /// reply. A function returning a small future, as [`Link::send`]: the
+    /// future is nested in every ledger call's.
+    pub(crate) fn request<'a>(
+        &'a self,
+        running: &'a Running,
         ty: MessageType,
         payload: Bytes,
-    ) -> Result<Bytes> {
-        let gone = || {
-            // By `shutdown` (stream gone) or by `end` (the transaction
-            // completed while this call was in flight).
-            if self.closed.load(Ordering::Acquire) {
-                Error::Disconnected
-            } else {
-                Error::TransactionFinished {
-                    txid: running.txid().to_owned(),
-                }
+    ) -> impl Future<Output = Result<Bytes>> + Send + 'a {
+        let sent = self.send_request(running, ty, payload);
+        async move {
+            let (waiting, room) = sent?;
+            if let Some(room) = room {
+                room.await?;
             }
-        };
-        if self.closed.load(Ordering::Acquire) {
-            return Err(Error::Disconnected);
+            let (reply_type, payload) = std::future::poll_fn(|cx| waiting.poll(cx))
+                .await
+                .ok_or_else(|| self.gone(running))?;
+            match MessageType::try_from(reply_type) {
+                Ok(MessageType::Response) => Ok(payload),
+                Ok(MessageType::Error) => {
+                    Err(Error::Peer(String::from_utf8_lossy(&payload).into_owned()))
+                }
+                _ => Err(Error::Protocol(format!(
+                    "expected RESPONSE or ERROR to {}, got {}",
+                    ty.as_str_name(),
+                    type_name(reply_type)
+                ))),
+            }
         }
+    }
+
+    /// Marks the transaction's reply slot as waiting and queues the request
+    /// (see [`Link::enqueue`]). The guard leaves the slot idle again if the
+    /// request is given up.
+    fn send_request<'a>(
+        &'a self,
+        running: &'a Running,
+        ty: MessageType,
+        payload: Bytes,
+    ) -> Result<(AwaitReply<'a>, Option<WaitForRoom<'a>>)> {
         {
             let mut reply = running.reply();
             if matches!(*reply, Reply::Closed) {
-                return Err(gone());
+                return Err(self.gone(running));
             }
             *reply = Reply::Waiting(None);
         }
         let waiting = AwaitReply(running);
-        self.send(running.frame(ty, payload)).await?;
-        let (reply_type, payload) = std::future::poll_fn(|cx| waiting.poll(cx))
-            .await
-            .ok_or_else(gone)?;
-        match MessageType::try_from(reply_type) {
-            Ok(MessageType::Response) => Ok(payload),
-            Ok(MessageType::Error) => {
-                Err(Error::Peer(String::from_utf8_lossy(&payload).into_owned()))
+        let room = self.enqueue(running.frame(ty, payload))?;
+        Ok((waiting, room))
+    }
+
+    /// Why a request of `running` cannot be answered: the session ended
+    /// ([`Link::shutdown`]: the stream is gone), or the transaction completed
+    /// while the request was in flight ([`Link::end`]).
+    fn gone(&self, running: &Running) -> Error {
+        if self.closed.load(Ordering::Acquire) {
+            Error::Disconnected
+        } else {
+            Error::TransactionFinished {
+                txid: running.txid().to_owned(),
             }
-            _ => Err(Error::Protocol(format!(
-                "expected RESPONSE or ERROR to {}, got {}",
-                ty.as_str_name(),
-                type_name(reply_type)
-            ))),
         }
     }
 
@@ -428,6 +470,11 @@ pub(crate) struct InFlight {
 }
 
 impl InFlight {
+    /// The link it runs on.
+    pub(crate) fn link(&self) -> &Link {
+        &self.link
+    }
+
     /// The transaction.
     pub(crate) fn running(&self) -> &Arc<Running> {
         &self.running

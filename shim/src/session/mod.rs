@@ -434,9 +434,28 @@ impl<C: Chaincode> Session<C> {
             }
         };
         let running = Arc::clone(in_flight.running());
+        let input = match <ChaincodeInput as prost::Message>::decode(msg.payload.clone()) {
+            Ok(input) => input,
+            Err(e) => {
+                // As the Go shim: ERROR, and the contract does not run.
+                let text = format!("failed to unmarshal input: {e}");
+                tracing::error!(txid = %running.txid(), channel = %running.channel(), "{text}");
+                self.link.end(&running);
+                return Some(running.frame(MessageType::Error, text.into()));
+            }
+        };
+        running.set_function(input.args.first());
+        let is_init = msg.r#type == MessageType::Init as i32;
+        // Built here rather than in the transaction's future, so that the
+        // future does not keep the message and the input beside the stub.
+        let stub = ChaincodeStub::new(
+            Arc::clone(&self.link),
+            Arc::clone(&running),
+            input,
+            msg.proposal.map(|p| *p),
+        );
         let chaincode = Arc::clone(&self.chaincode);
-        let link = Arc::clone(&self.link);
-        let transaction = CutOff::new(running, execute(chaincode, link, msg, in_flight));
+        let transaction = CutOff::new(running, execute(chaincode, stub, is_init, in_flight));
         match &mut self.local {
             Some(local) => local.push(Box::pin(transaction)),
             None => drop(tokio::spawn(transaction)),
@@ -544,56 +563,49 @@ pub(crate) const TRANSACTION_SPAN_TARGET: &str = "fabric_chaincode_shim::session
 /// Runs one transaction to completion and reports it to the peer, in a
 /// `transaction` span naming it. `in_flight` is released (the transaction
 /// counts as reported) when this ends.
+///
+/// Everything else the transaction needs is in its stub, built before it
+/// starts: this future, moved into its box once and touched by each of its
+/// polls, keeps little besides the contract's own future.
 async fn execute<C: Chaincode>(
     chaincode: Arc<C>,
-    link: Arc<Link>,
-    msg: ChaincodeFrame,
+    stub: ChaincodeStub,
+    is_init: bool,
     in_flight: InFlight,
 ) {
-    let running = Arc::clone(in_flight.running());
-    let input = <ChaincodeInput as prost::Message>::decode(msg.payload.clone());
-    let first_arg = input.as_ref().ok().and_then(|input| input.args.first());
-    running.set_function(first_arg);
+    let (link, running) = (in_flight.link(), in_flight.running());
     let span = tracing::info_span!(
         target: TRANSACTION_SPAN_TARGET,
         "transaction",
         txid = %running.txid(),
         channel = %running.channel(),
-        function = %FunctionName(first_arg)
+        function = %FunctionName(stub.args().first())
     );
-    transact(chaincode, link, running, msg, input)
-        .instrument(span)
-        .await;
+    async {
+        let report = transact(&*chaincode, &stub, is_init, link, running).await;
+        if link.send(report).await.is_err() {
+            tracing::warn!("could not report the transaction: the peer is gone");
+        }
+    }
+    .instrument(span)
+    .await;
     drop(in_flight);
 }
 
+/// Runs the contract and returns the transaction's report: COMPLETED with
+/// its response and event, or ERROR when the shim fails the transaction.
 async fn transact<C: Chaincode>(
-    chaincode: Arc<C>,
-    link: Arc<Link>,
-    running: Arc<Running>,
-    msg: ChaincodeFrame,
-    input: std::result::Result<ChaincodeInput, prost::DecodeError>,
-) {
-    let is_init = msg.r#type == MessageType::Init as i32;
-    let input = match input {
-        Ok(input) => input,
-        Err(e) => {
-            let text = format!("failed to unmarshal input: {e}");
-            return fail(&link, &running, text).await;
-        }
-    };
-    let stub = ChaincodeStub::new(
-        Arc::clone(&link),
-        Arc::clone(&running),
-        input,
-        msg.proposal.map(|p| *p),
-    );
-
+    chaincode: &C,
+    stub: &ChaincodeStub,
+    is_init: bool,
+    link: &Link,
+    running: &Running,
+) -> ChaincodeFrame {
     let run = async {
         if is_init {
-            chaincode.init(&stub).await
+            chaincode.init(stub).await
         } else {
-            chaincode.invoke(&stub).await
+            chaincode.invoke(stub).await
         }
     };
     let response = match AssertUnwindSafe(run).catch_unwind().await {
@@ -613,30 +625,31 @@ async fn transact<C: Chaincode>(
     // the transaction, with the Go shim's message (which fails it before it
     // runs: ours decodes the proposal only when asked, see `stub/proposal.rs`).
     if let Some(e) = stub.proposal_error() {
-        let text = format!("failed to create new ChaincodeStub: {e}");
-        return fail(&link, &running, text).await;
+        return failure(
+            link,
+            running,
+            format!("failed to create new ChaincodeStub: {e}"),
+        );
     }
-    // Writes still buffered in a write batch go out before COMPLETED.
-    if let Err(e) = stub.finish_write_batch().await {
-        let text = format!("failed send batch: {e}");
-        return fail(&link, &running, text).await;
+    // Writes still buffered in a write batch go out before COMPLETED. Boxed:
+    // few transactions have a batch, and the future of each stays smaller.
+    if stub.has_write_batch()
+        && let Err(e) = Box::pin(stub.finish_write_batch()).await
+    {
+        return failure(link, running, format!("failed send batch: {e}"));
     }
     let event = stub.finish();
-    link.end(&running);
+    link.end(running);
     let mut completed = running.frame(MessageType::Completed, encode_outgoing(&response));
-    completed.chaincode_event = event.map(Box::new);
-    if link.send(completed).await.is_err() {
-        tracing::warn!("could not report completion: the peer is gone");
-    }
+    completed.chaincode_event = event;
+    completed
 }
 
-/// Ends a transaction with an ERROR message (a shim failure, not an application error).
-async fn fail(link: &Link, running: &Running, text: String) {
+/// The ERROR that ends a transaction (a shim failure, not an application error).
+fn failure(link: &Link, running: &Running, text: String) -> ChaincodeFrame {
     tracing::error!("{text}");
     link.end(running);
-    let _ = link
-        .send(running.frame(MessageType::Error, text.into()))
-        .await;
+    running.frame(MessageType::Error, text.into())
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {

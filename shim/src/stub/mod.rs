@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
+use futures_util::FutureExt;
+use futures_util::future::Either;
 use prost::Message;
 
 use self::batch::WriteBatch;
@@ -71,8 +73,10 @@ struct Transaction {
 
 #[derive(Default)]
 struct Local {
-    event: Option<ChaincodeEvent>,
-    batch: Option<WriteBatch>,
+    /// Boxed, as the frame that reports it carries it, and the rare batch:
+    /// every transaction's state stays smaller.
+    event: Option<Box<ChaincodeEvent>>,
+    batch: Option<Box<WriteBatch>>,
     /// Iterators dropped before their end, to close before the next call.
     dropped_iterators: Vec<String>,
 }
@@ -117,7 +121,7 @@ impl ChaincodeStub {
     }
 
     /// Marks the transaction finished and takes its event.
-    pub(crate) fn finish(&self) -> Option<ChaincodeEvent> {
+    pub(crate) fn finish(&self) -> Option<Box<ChaincodeEvent>> {
         self.tx.finished.store(true, Ordering::Release);
         self.local().event.take()
     }
@@ -139,18 +143,32 @@ impl ChaincodeStub {
         }
         let _turn = tx.turn.lock().await;
         let dropped = std::mem::take(&mut self.local().dropped_iterators);
-        for id in dropped {
+        if !dropped.is_empty() {
+            // Boxed: rare, and every call's future stays smaller.
+            Box::pin(self.close_iterators(dropped)).await;
+        }
+        self.exchange(ty, payload).await
+    }
+
+    /// Closes iterators that were dropped before their end.
+    async fn close_iterators(&self, ids: Vec<String>) {
+        for id in ids {
             let close = encode_outgoing(&QueryStateClose { id });
             if let Err(e) = self.exchange(MessageType::QueryStateClose, close).await {
                 tracing::debug!(txid = %self.tx_id(), "closing a dropped iterator failed: {e}");
             }
         }
-        self.exchange(ty, payload).await
     }
 
-    async fn exchange(&self, ty: MessageType, payload: Bytes) -> Result<Bytes> {
+    /// Sends one request now and waits for its reply (no extra future
+    /// around the link's: see [`Link::request`]).
+    fn exchange(
+        &self,
+        ty: MessageType,
+        payload: Bytes,
+    ) -> impl Future<Output = Result<Bytes>> + Send + '_ {
         let tx = &*self.tx;
-        tx.link.request(&tx.running, ty, payload).await
+        tx.link.request(&tx.running, ty, payload)
     }
 
     // ----- input and proposal -----
@@ -249,11 +267,11 @@ impl ChaincodeStub {
                 "event name can not be empty string".into(),
             ));
         }
-        self.local().event = Some(ChaincodeEvent {
+        self.local().event = Some(Box::new(ChaincodeEvent {
             event_name,
             payload: payload.into(),
             ..Default::default()
-        });
+        }));
         Ok(())
     }
 
@@ -623,8 +641,13 @@ impl ChaincodeStub {
         }
         let mut local = self.local();
         if local.batch.is_none() {
-            local.batch = Some(WriteBatch::default());
+            local.batch = Some(Box::default());
         }
+    }
+
+    /// Whether writes are being buffered in a batch.
+    pub(crate) fn has_write_batch(&self) -> bool {
+        self.local().batch.is_some()
     }
 
     /// Sends the buffered writes in WRITE_BATCH_STATE chunks of the peer's
@@ -650,11 +673,21 @@ impl ChaincodeStub {
 
     // ----- shared plumbing -----
 
-    async fn read_value(&self, collection: &str, key: &str) -> Result<Option<Bytes>> {
+    // `read_value` and `write` encode their request when called and return
+    // the call's future (through combinators, which hold it once): an `async`
+    // function or block would keep its arguments, or the call's future, a
+    // second time in its state, and that state is part of every contract's
+    // future. Their callers await them at once.
+
+    fn read_value(
+        &self,
+        collection: &str,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<Bytes>>> + Send + '_ {
         // GetState {key = 1, collection = 2}, without copying the key.
         let payload = encode_fields(&[(1, key.as_bytes()), (2, collection.as_bytes())]);
-        let bytes = self.call(MessageType::GetState, payload).await?;
-        Ok((!bytes.is_empty()).then_some(bytes))
+        self.call(MessageType::GetState, payload)
+            .map(|reply| reply.map(|bytes| (!bytes.is_empty()).then_some(bytes)))
     }
 
     async fn read_values<S: AsRef<str>>(
@@ -714,14 +747,31 @@ impl ChaincodeStub {
     }
 
     /// A write, buffered when a write batch is active.
-    async fn write(
+    fn write(
         &self,
         ty: WriteType,
         collection: &str,
         key: &str,
         value: Bytes,
         metadata: Option<StateMetadata>,
-    ) -> Result<()> {
+    ) -> impl Future<Output = Result<()>> + Send + '_ {
+        match self.write_request(ty, collection, key, value, metadata) {
+            Some((message, payload)) => {
+                Either::Left(self.call(message, payload).map(|r| r.map(drop)))
+            }
+            None => Either::Right(std::future::ready(Ok(()))),
+        }
+    }
+
+    /// The request of a write, or `None` when a write batch takes it.
+    fn write_request(
+        &self,
+        ty: WriteType,
+        collection: &str,
+        key: &str,
+        value: Bytes,
+        metadata: Option<StateMetadata>,
+    ) -> Option<(MessageType, Bytes)> {
         {
             let mut local = self.local();
             if let Some(batch) = local.batch.as_mut() {
@@ -732,7 +782,7 @@ impl ChaincodeStub {
                     metadata,
                     r#type: ty as i32,
                 });
-                return Ok(());
+                return None;
             }
         }
         // PutState {key = 1, value = 2, collection = 3}; DelState (also what
@@ -758,7 +808,7 @@ impl ChaincodeStub {
             ),
             WriteType::Undefined => unreachable!("write() is only called with a defined type"),
         };
-        self.call(message, payload).await.map(drop)
+        Some((message, payload))
     }
 
     async fn range(

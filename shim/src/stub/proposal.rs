@@ -23,7 +23,9 @@ use crate::proto::protos::{ChaincodeProposalPayload, Proposal as ProposalMessage
 #[derive(Debug)]
 pub(crate) struct Proposal {
     signed: Option<SignedProposal>,
-    decoded: OnceLock<Decoded>,
+    /// Boxed: most transactions never decode it, and each one's state stays
+    /// smaller.
+    decoded: OnceLock<Box<Decoded>>,
 }
 
 #[derive(Debug, Default)]
@@ -90,7 +92,11 @@ impl Proposal {
     }
 
     fn decoded(&self) -> &Decoded {
-        self.decoded.get_or_init(|| match &self.signed {
+        self.decoded.get_or_init(|| Box::new(self.decode_signed()))
+    }
+
+    fn decode_signed(&self) -> Decoded {
+        match &self.signed {
             None => Decoded::default(),
             Some(signed) => match decode(signed) {
                 Ok(fields) => Decoded {
@@ -105,7 +111,7 @@ impl Proposal {
                     }
                 }
             },
-        })
+        }
     }
 }
 
