@@ -15,7 +15,8 @@
 //!   `fabric-dev-peer serve`, each client its own process.
 //!
 //! The binaries in `src/bin` are the chaincodes under test, the raw tonic
-//! ping-pong (the transport's limit), `gw-client` (our Gateway client and
+//! ping-pong (the transport's limit) and [`pingpong_async`] (the same with
+//! each transaction an `async` block), `gw-client` (our Gateway client and
 //! the raw tonic baseline as client processes) and `compare`, the one
 //! command that runs everything.
 #![forbid(unsafe_code)]
@@ -25,6 +26,7 @@ pub mod driver;
 pub mod gateway;
 pub mod inprocess;
 pub mod pingpong;
+pub mod pingpong_async;
 pub mod procfs;
 pub mod report;
 pub mod runner;

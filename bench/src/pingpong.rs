@@ -28,9 +28,12 @@ struct Tx {
 }
 
 /// Dials the peer as the environment and arguments say (`--peer.address`,
-/// `CORE_CHAINCODE_ID_NAME`), registers and answers transfers until the
-/// peer closes the stream.
-pub async fn run() -> Result<()> {
+/// `CORE_CHAINCODE_ID_NAME`), queues REGISTER and opens the stream: the
+/// outgoing queue and the incoming messages.
+pub(crate) async fn connect() -> Result<(
+    mpsc::Sender<ChaincodeMessage>,
+    tonic::Streaming<ChaincodeMessage>,
+)> {
     let config = match StartMode::from_env() {
         Ok(StartMode::Dial(config)) => config,
         Ok(StartMode::Serve(_)) => return Err("the ping-pong only dials the peer".into()),
@@ -50,15 +53,43 @@ pub async fn run() -> Result<()> {
         name: config.chaincode_id.clone(),
         ..Default::default()
     };
-    let send = |msg| {
-        out.try_send(msg)
-            .map_err(|e| BenchError(format!("cannot queue a message: {e}")))
+    queue(
+        &out,
+        frame(MessageType::Register, encode(&register), "", ""),
+    )?;
+    match client.register(ReceiverStream::new(rx)).await {
+        Ok(response) => Ok((out, response.into_inner())),
+        Err(status) => fail("the peer refused the stream", status.message()),
+    }
+}
+
+/// The two keys of a transfer (its second and third arguments) from a
+/// TRANSACTION's payload.
+pub(crate) fn transfer_keys(payload: Bytes) -> Result<(String, String)> {
+    let input =
+        ChaincodeInput::decode(payload).map_err(|e| BenchError(format!("ChaincodeInput: {e}")))?;
+    let arg = |i: usize| {
+        input
+            .args
+            .get(i)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .unwrap_or_default()
     };
-    send(frame(MessageType::Register, encode(&register), "", ""))?;
-    let mut inbound = match client.register(ReceiverStream::new(rx)).await {
-        Ok(response) => response.into_inner(),
-        Err(status) => return fail("the peer refused the stream", status.message()),
-    };
+    Ok((arg(1), arg(2)))
+}
+
+/// Queues a message for the peer.
+pub(crate) fn queue(out: &mpsc::Sender<ChaincodeMessage>, msg: ChaincodeMessage) -> Result<()> {
+    out.try_send(msg)
+        .map_err(|e| BenchError(format!("cannot queue a message: {e}")))
+}
+
+/// Dials the peer as the environment and arguments say (`--peer.address`,
+/// `CORE_CHAINCODE_ID_NAME`), registers and answers transfers until the
+/// peer closes the stream.
+pub async fn run() -> Result<()> {
+    let (out, mut inbound) = connect().await?;
+    let send = |msg| queue(&out, msg);
     let mut txs: HashMap<String, Tx> = HashMap::new();
     loop {
         let msg = match inbound.message().await {
@@ -68,19 +99,11 @@ pub async fn run() -> Result<()> {
         };
         match MessageType::try_from(msg.r#type) {
             Ok(MessageType::Transaction) => {
-                let input = ChaincodeInput::decode(msg.payload)
-                    .map_err(|e| BenchError(format!("ChaincodeInput: {e}")))?;
-                let arg = |i: usize| {
-                    input
-                        .args
-                        .get(i)
-                        .map(|a| String::from_utf8_lossy(a).into_owned())
-                        .unwrap_or_default()
-                };
+                let (from, to) = transfer_keys(msg.payload)?;
                 let tx = Tx {
                     step: 1,
-                    from: arg(1),
-                    to: arg(2),
+                    from,
+                    to,
                     a: 0,
                     b: 0,
                 };

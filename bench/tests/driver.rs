@@ -128,6 +128,7 @@ async fn pingpong_applies_every_transfer_exactly_once() {
     for program in [
         env!("CARGO_BIN_EXE_pingpong-current"),
         env!("CARGO_BIN_EXE_pingpong-multi"),
+        env!("CARGO_BIN_EXE_pingpong-async"),
     ] {
         let s = subject(program, "Transfer");
         measure(&s, 16, &proposal, &log())

@@ -249,6 +249,7 @@ fn build(workspace: &Path, gateway: bool, notes: &mut Vec<String>) {
         ("fabric-bench", "cc-contract"),
         ("fabric-bench", "pingpong-current"),
         ("fabric-bench", "pingpong-multi"),
+        ("fabric-bench", "pingpong-async"),
     ];
     if gateway {
         each.extend([
@@ -369,6 +370,13 @@ fn subjects(bin: &Path, node_dir: &Path, node: bool) -> Vec<Subject> {
         "Transfer",
         Group::Baseline,
         "the same on tokio's multi-thread runtime",
+    ));
+    list.push(rust(
+        "pingpong-async",
+        "pingpong-async",
+        "Transfer",
+        Group::Baseline,
+        "the same messages, each transaction an `async` block awaiting a reply slot, polled through a `FuturesUnordered` (current-thread)",
     ));
     list.push(rust(
         "rust-shim",
