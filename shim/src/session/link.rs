@@ -364,11 +364,7 @@ impl Link {
                 Ok(MessageType::Error) => {
                     Err(Error::Peer(String::from_utf8_lossy(&payload).into_owned()))
                 }
-                _ => Err(Error::Protocol(format!(
-                    "expected RESPONSE or ERROR to {}, got {}",
-                    ty.as_str_name(),
-                    type_name(reply_type)
-                ))),
+                _ => Err(unexpected_reply_type(ty, reply_type)),
             }
         }
     }
@@ -441,14 +437,32 @@ impl Link {
                     waker.wake();
                 }
             }
-            Err(msg) => tracing::warn!(
-                txid = %String::from_utf8_lossy(&msg.txid),
-                channel = %String::from_utf8_lossy(&msg.channel_id),
-                "dropping {} from the peer: no request of this transaction is waiting for it",
-                type_name(msg.r#type)
-            ),
+            Err(msg) => unexpected_reply(&msg),
         }
     }
+}
+
+/// A reply that is neither RESPONSE nor ERROR (rare: out of line, cold).
+#[cold]
+#[inline(never)]
+fn unexpected_reply_type(request: MessageType, reply_type: i32) -> Error {
+    Error::Protocol(format!(
+        "expected RESPONSE or ERROR to {}, got {}",
+        request.as_str_name(),
+        type_name(reply_type)
+    ))
+}
+
+/// Logs a reply that no request waits for (rare: out of line, cold).
+#[cold]
+#[inline(never)]
+fn unexpected_reply(msg: &ChaincodeFrame) {
+    tracing::warn!(
+        txid = %String::from_utf8_lossy(&msg.txid),
+        channel = %String::from_utf8_lossy(&msg.channel_id),
+        "dropping {} from the peer: no request of this transaction is waiting for it",
+        type_name(msg.r#type)
+    );
 }
 
 /// Why [`Link::begin`] did not register a transaction.

@@ -402,47 +402,16 @@ impl<C: Chaincode> Session<C> {
     /// Starts a transaction; returns the ERROR that refuses it, if it is refused.
     fn start_transaction(&mut self, msg: ChaincodeFrame) -> Option<ChaincodeFrame> {
         if self.draining {
-            // Not started. The peer reports an ERROR as its own failure
-            // (status 500 without payload), which a Fabric Gateway evaluates
-            // again on another peer; COMPLETED with a 5xx status would be the
-            // contract's final answer.
-            let text = "the chaincode is shutting down and accepts no new transactions";
-            tracing::warn!(
-                txid = %String::from_utf8_lossy(&msg.txid),
-                channel = %String::from_utf8_lossy(&msg.channel_id),
-                "transaction refused: the chaincode is shutting down"
-            );
-            return Some(reply_to(&msg, MessageType::Error, text.into()));
+            return Some(refuse_draining(&msg));
         }
         let in_flight = match self.link.begin(&msg.channel_id, &msg.txid) {
             Ok(in_flight) => in_flight,
-            Err(refused) => {
-                let (txid, channel) = (
-                    String::from_utf8_lossy(&msg.txid),
-                    String::from_utf8_lossy(&msg.channel_id),
-                );
-                let text = match refused {
-                    Refused::Duplicate => format!(
-                        "duplicate transaction ID {txid} on channel {channel}: a transaction with this ID is already running"
-                    ),
-                    Refused::NotText => {
-                        format!("transaction ID {txid:?} on channel {channel:?} is not valid UTF-8")
-                    }
-                };
-                tracing::warn!("{text}");
-                return Some(reply_to(&msg, MessageType::Error, text.into()));
-            }
+            Err(refused) => return Some(refuse(&msg, refused)),
         };
         let running = Arc::clone(in_flight.running());
         let input = match <ChaincodeInput as prost::Message>::decode(msg.payload.clone()) {
             Ok(input) => input,
-            Err(e) => {
-                // As the Go shim: ERROR, and the contract does not run.
-                let text = format!("failed to unmarshal input: {e}");
-                tracing::error!(txid = %running.txid(), channel = %running.channel(), "{text}");
-                self.link.end(&running);
-                return Some(running.frame(MessageType::Error, text.into()));
-            }
+            Err(e) => return Some(undecodable_input(&self.link, &running, &e)),
         };
         running.set_function(input.args.first());
         let is_init = msg.r#type == MessageType::Init as i32;
@@ -472,6 +441,56 @@ enum AtOnce {
     Send(ChaincodeFrame),
     /// Not one it handles: for [`Session::handle`].
     Not(ChaincodeFrame),
+}
+
+// The paths below are rare: out of line and marked cold, so that the
+// code every transaction runs stays compact in the instruction cache.
+
+/// The ERROR refusing a transaction that arrives while the session drains.
+#[cold]
+#[inline(never)]
+fn refuse_draining(msg: &ChaincodeFrame) -> ChaincodeFrame {
+    // Not started. The peer reports an ERROR as its own failure (status 500
+    // without payload), which a Fabric Gateway evaluates again on another
+    // peer; COMPLETED with a 5xx status would be the contract's final answer.
+    let text = "the chaincode is shutting down and accepts no new transactions";
+    tracing::warn!(
+        txid = %String::from_utf8_lossy(&msg.txid),
+        channel = %String::from_utf8_lossy(&msg.channel_id),
+        "transaction refused: the chaincode is shutting down"
+    );
+    reply_to(msg, MessageType::Error, text.into())
+}
+
+/// The ERROR refusing a transaction that [`Link::begin`] did not register.
+#[cold]
+#[inline(never)]
+fn refuse(msg: &ChaincodeFrame, refused: Refused) -> ChaincodeFrame {
+    let (txid, channel) = (
+        String::from_utf8_lossy(&msg.txid),
+        String::from_utf8_lossy(&msg.channel_id),
+    );
+    let text = match refused {
+        Refused::Duplicate => format!(
+            "duplicate transaction ID {txid} on channel {channel}: a transaction with this ID is already running"
+        ),
+        Refused::NotText => {
+            format!("transaction ID {txid:?} on channel {channel:?} is not valid UTF-8")
+        }
+    };
+    tracing::warn!("{text}");
+    reply_to(msg, MessageType::Error, text.into())
+}
+
+/// Ends a transaction whose input does not decode: as the Go shim, with an
+/// ERROR, and the contract does not run.
+#[cold]
+#[inline(never)]
+fn undecodable_input(link: &Link, running: &Running, e: &prost::DecodeError) -> ChaincodeFrame {
+    let text = format!("failed to unmarshal input: {e}");
+    tracing::error!(txid = %running.txid(), channel = %running.channel(), "{text}");
+    link.end(running);
+    running.frame(MessageType::Error, text.into())
 }
 
 /// A frame answering `msg`: the same transaction and channel ids, shared.
@@ -610,15 +629,7 @@ async fn transact<C: Chaincode>(
     };
     let response = match AssertUnwindSafe(run).catch_unwind().await {
         Ok(response) => response,
-        Err(panic) => {
-            let what = panic_message(&*panic);
-            tracing::error!("transaction panicked: {what}");
-            Response {
-                status: ERROR,
-                message: format!("transaction panicked: {what}"),
-                ..Default::default()
-            }
-        }
+        Err(panic) => panicked(&*panic),
     };
 
     // A proposal that did not decode when the contract asked for it fails
@@ -646,10 +657,25 @@ async fn transact<C: Chaincode>(
 }
 
 /// The ERROR that ends a transaction (a shim failure, not an application error).
+#[cold]
+#[inline(never)]
 fn failure(link: &Link, running: &Running, text: String) -> ChaincodeFrame {
     tracing::error!("{text}");
     link.end(running);
     running.frame(MessageType::Error, text.into())
+}
+
+/// The response of a transaction whose contract panicked.
+#[cold]
+#[inline(never)]
+fn panicked(panic: &(dyn std::any::Any + Send)) -> Response {
+    let what = panic_message(panic);
+    tracing::error!("transaction panicked: {what}");
+    Response {
+        status: ERROR,
+        message: format!("transaction panicked: {what}"),
+        ..Default::default()
+    }
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
