@@ -299,11 +299,17 @@ mod tests {
                 .begin(
                     &bytes::Bytes::from_static(b"mychannel"),
                     &bytes::Bytes::from_static(b"a1b2"),
+                    crate::stub::TxState::new(
+                        crate::proto::protos::ChaincodeInput {
+                            args: vec![bytes::Bytes::from_static(b"CreateAsset")],
+                            ..Default::default()
+                        },
+                        None,
+                    ),
                 )
                 .ok()
                 .unwrap();
             let running = Arc::clone(in_flight.running());
-            running.set_function(Some(&bytes::Bytes::from_static(b"CreateAsset")));
             let transaction = crate::session::CutOff::new(running, async move { log() });
             futures_util::FutureExt::now_or_never(transaction).unwrap();
             tracing::error!("after the transaction");

@@ -2,9 +2,15 @@
 //! transactions running on it and the reply each one is waiting for.
 //!
 //! A transaction is registered once, when it arrives ([`Link::begin`]), as a
-//! shared [`Running`]: its correlation key and a reply slot that its stub
-//! uses for every request, so that a request costs no lookup and no channel
-//! of its own; the session finds the slot of each RESPONSE by key.
+//! shared [`Running`]: its correlation key, a reply slot that its stub uses
+//! for every request, so that a request costs no lookup and no channel of
+//! its own, and its stub's state; the session finds the slot of each
+//! RESPONSE by key.
+//!
+//! One object per transaction, not one for the link and one for the stub:
+//! with 64 transactions in flight, each one's state has left the processor's
+//! level-1 cache by the time its next reply arrives, so every distinct
+//! cache line it touches per reply costs a miss (`bench/ANALYSIS.md` §7).
 
 use std::borrow::Borrow;
 use std::cell::RefCell;
@@ -22,6 +28,7 @@ use super::PeerParams;
 use crate::error::{Error, Result};
 use crate::message::{MessageType, type_name};
 use crate::proto::frames::ChaincodeFrame;
+use crate::stub::TxState;
 
 /// The type of the marker that ends [`super::Outgoing`]; not a protocol value.
 pub(crate) const END_OF_STREAM: i32 = -1;
@@ -41,23 +48,30 @@ pub(crate) struct Link {
     all_reported: Notify,
 }
 
-/// A transaction from its arrival until it is reported to the peer.
+/// A transaction from its arrival until it is reported to the peer, and
+/// its stub's state: what its stub, its reply routing and its cut-off share.
+///
+/// Laid out in declaration order, what every request and reply touches
+/// first, so that it shares as few cache lines as possible.
+#[repr(C)]
 pub(crate) struct Running {
+    reply: Mutex<Reply>,
+    /// Set by a drain's cut-off: the transaction's future ends at its next poll.
+    cut: AtomicBool,
+    /// Wakes the transaction's future for a cut-off.
+    cut_waker: AtomicWaker,
+    /// The link it runs on.
+    link: Arc<Link>,
+    /// The ids as they arrived, shared by every frame the transaction sends.
+    txid_bytes: Bytes,
+    channel_bytes: Bytes,
+    /// The stub's state: its turn, input, proposal, event and so on.
+    stub: TxState,
     /// Channel, NUL, transaction id ([`crate::message::tx_key`]): what its
     /// messages are matched by.
     key: String,
     /// Where the transaction id starts in `key`.
     txid_at: usize,
-    /// The ids as they arrived, shared by every frame the transaction sends.
-    txid_bytes: Bytes,
-    channel_bytes: Bytes,
-    reply: Mutex<Reply>,
-    /// The first argument (the function), for the log of a drain's cut-off.
-    function: OnceLock<Bytes>,
-    /// Set by a drain's cut-off: the transaction's future ends at its next poll.
-    cut: AtomicBool,
-    /// Wakes the transaction's future for a cut-off.
-    cut_waker: AtomicWaker,
 }
 
 /// The reply slot of a transaction: its stub has at most one request in flight.
@@ -89,16 +103,19 @@ impl Running {
         super::frame_with_ids(ty, payload, &self.txid_bytes, &self.channel_bytes)
     }
 
-    /// Records the transaction's first argument (its function), for logs.
-    pub(crate) fn set_function(&self, first_arg: Option<&Bytes>) {
-        if let Some(arg) = first_arg {
-            let _ = self.function.set(arg.clone());
-        }
+    /// The first argument (by convention the function), for logs.
+    pub(crate) fn function(&self) -> Option<&Bytes> {
+        self.stub.function()
     }
 
-    /// The first argument, once known.
-    pub(crate) fn function(&self) -> Option<&Bytes> {
-        self.function.get()
+    /// The link it runs on.
+    pub(crate) fn link(&self) -> &Link {
+        &self.link
+    }
+
+    /// The stub's state.
+    pub(crate) fn stub(&self) -> &TxState {
+        &self.stub
     }
 
     /// Cuts the transaction off: its future (see [`CutOff`]) ends, and is
@@ -280,6 +297,7 @@ impl Link {
         self: &Arc<Self>,
         channel: &Bytes,
         txid: &Bytes,
+        stub: TxState,
     ) -> std::result::Result<InFlight, Refused> {
         let (Ok(channel_text), Ok(txid_text)) =
             (std::str::from_utf8(channel), std::str::from_utf8(txid))
@@ -287,23 +305,21 @@ impl Link {
             return Err(Refused::NotText);
         };
         let running = Arc::new(Running {
-            key: crate::message::tx_key(channel_text, txid_text),
-            txid_at: channel.len() + 1,
-            txid_bytes: txid.clone(),
-            channel_bytes: channel.clone(),
             reply: Mutex::new(Reply::Idle),
-            function: OnceLock::new(),
             cut: AtomicBool::new(false),
             cut_waker: AtomicWaker::new(),
+            link: Arc::clone(self),
+            txid_bytes: txid.clone(),
+            channel_bytes: channel.clone(),
+            stub,
+            key: crate::message::tx_key(channel_text, txid_text),
+            txid_at: channel.len() + 1,
         });
         if !self.transactions().insert(Entry(Arc::clone(&running))) {
             return Err(Refused::Duplicate);
         }
         self.unreported.fetch_add(1, Ordering::AcqRel);
-        Ok(InFlight {
-            link: Arc::clone(self),
-            running,
-        })
+        Ok(InFlight { running })
     }
 
     /// Marks a transaction finished: a request still waiting fails, and so
@@ -477,16 +493,16 @@ pub(crate) enum Refused {
 
 /// A transaction between its arrival and its report to the peer. Dropping it
 /// (when the transaction's future ends or is dropped) counts the transaction
-/// as reported and forgets it.
+/// as reported and forgets it (which also ends the reference cycle between
+/// the link's set and the transaction).
 pub(crate) struct InFlight {
-    link: Arc<Link>,
     running: Arc<Running>,
 }
 
 impl InFlight {
     /// The link it runs on.
     pub(crate) fn link(&self) -> &Link {
-        &self.link
+        &self.running.link
     }
 
     /// The transaction.
@@ -497,9 +513,10 @@ impl InFlight {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.link.transactions().remove(self.running.key.as_bytes());
-        if self.link.unreported.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.link.all_reported.notify_waiters();
+        let link = &self.running.link;
+        link.transactions().remove(self.running.key.as_bytes());
+        if link.unreported.fetch_sub(1, Ordering::AcqRel) == 1 {
+            link.all_reported.notify_waiters();
         }
     }
 }

@@ -55,7 +55,7 @@ use crate::error::{Error, Result};
 use crate::message::{MessageType, encode, encode_outgoing, type_name};
 use crate::proto::frames::ChaincodeFrame;
 use crate::proto::protos::{ChaincodeAdditionalParams, ChaincodeId, ChaincodeInput};
-use crate::stub::ChaincodeStub;
+use crate::stub::{ChaincodeStub, TxState};
 
 pub(crate) use drain::Drain;
 pub(crate) use drain::FunctionName;
@@ -400,29 +400,27 @@ impl<C: Chaincode> Session<C> {
     }
 
     /// Starts a transaction; returns the ERROR that refuses it, if it is refused.
-    fn start_transaction(&mut self, msg: ChaincodeFrame) -> Option<ChaincodeFrame> {
+    fn start_transaction(&mut self, mut msg: ChaincodeFrame) -> Option<ChaincodeFrame> {
         if self.draining {
             return Some(refuse_draining(&msg));
         }
-        let in_flight = match self.link.begin(&msg.channel_id, &msg.txid) {
+        // As the Go shim, an input that does not decode fails the
+        // transaction before anything else.
+        let input = match <ChaincodeInput as prost::Message>::decode(msg.payload.clone()) {
+            Ok(input) => input,
+            Err(e) => return Some(undecodable_input(&msg, &e)),
+        };
+        let is_init = msg.r#type == MessageType::Init as i32;
+        // The stub's state is built here rather than in the transaction's
+        // future, so that the future does not keep the message and the
+        // input beside the stub.
+        let state = TxState::new(input, msg.proposal.take().map(|p| *p));
+        let in_flight = match self.link.begin(&msg.channel_id, &msg.txid, state) {
             Ok(in_flight) => in_flight,
             Err(refused) => return Some(refuse(&msg, refused)),
         };
         let running = Arc::clone(in_flight.running());
-        let input = match <ChaincodeInput as prost::Message>::decode(msg.payload.clone()) {
-            Ok(input) => input,
-            Err(e) => return Some(undecodable_input(&self.link, &running, &e)),
-        };
-        running.set_function(input.args.first());
-        let is_init = msg.r#type == MessageType::Init as i32;
-        // Built here rather than in the transaction's future, so that the
-        // future does not keep the message and the input beside the stub.
-        let stub = ChaincodeStub::new(
-            Arc::clone(&self.link),
-            Arc::clone(&running),
-            input,
-            msg.proposal.map(|p| *p),
-        );
+        let stub = ChaincodeStub::new(Arc::clone(&running));
         let chaincode = Arc::clone(&self.chaincode);
         let transaction = CutOff::new(running, execute(chaincode, stub, is_init, in_flight));
         match &mut self.local {
@@ -482,15 +480,18 @@ fn refuse(msg: &ChaincodeFrame, refused: Refused) -> ChaincodeFrame {
     reply_to(msg, MessageType::Error, text.into())
 }
 
-/// Ends a transaction whose input does not decode: as the Go shim, with an
-/// ERROR, and the contract does not run.
+/// The ERROR ending a transaction whose input does not decode: as the Go
+/// shim's, and the contract does not run.
 #[cold]
 #[inline(never)]
-fn undecodable_input(link: &Link, running: &Running, e: &prost::DecodeError) -> ChaincodeFrame {
+fn undecodable_input(msg: &ChaincodeFrame, e: &prost::DecodeError) -> ChaincodeFrame {
     let text = format!("failed to unmarshal input: {e}");
-    tracing::error!(txid = %running.txid(), channel = %running.channel(), "{text}");
-    link.end(running);
-    running.frame(MessageType::Error, text.into())
+    tracing::error!(
+        txid = %String::from_utf8_lossy(&msg.txid),
+        channel = %String::from_utf8_lossy(&msg.channel_id),
+        "{text}"
+    );
+    reply_to(msg, MessageType::Error, text.into())
 }
 
 /// A frame answering `msg`: the same transaction and channel ids, shared.

@@ -33,7 +33,7 @@ use crate::proto::protos::{
     QueryStateClose, SignedProposal, StateMetadata, StateMetadataResult, WriteBatchState,
     WriteRecord,
 };
-use crate::session::{Link, PeerParams, Running};
+use crate::session::{PeerParams, Running};
 
 /// The metadata key of key-level endorsement policies.
 fn validation_parameter_key() -> &'static str {
@@ -51,24 +51,44 @@ fn validation_parameter_key() -> &'static str {
 /// every ledger call fails with [`Error::TransactionFinished`].
 #[derive(Clone)]
 pub struct ChaincodeStub {
-    tx: Arc<Transaction>,
+    /// The transaction: its ids and reply slot on the link, and the stub's
+    /// state ([`TxState`]), in one object.
+    tx: Arc<Running>,
 }
 
-struct Transaction {
-    link: Arc<Link>,
-    /// Its identity and reply slot on the link.
-    running: Arc<Running>,
-    input: ChaincodeInput,
-    /// Decoded when first asked for.
-    proposal: Proposal,
+/// A stub's state, kept in its transaction's [`Running`] (one object per
+/// transaction, see `session/link.rs`).
+#[repr(C)]
+pub(crate) struct TxState {
     /// Queues ledger calls: held for the duration of one request/reply.
     /// `futures_util`'s lock: taking and releasing it uncontended is one
     /// atomic operation each (tokio's semaphore-based one cost about 500
     /// instructions per transfer). Calls a contract makes concurrently go
     /// out one at a time, in no promised order.
     turn: futures_util::lock::Mutex<()>,
-    local: Mutex<Local>,
     finished: AtomicBool,
+    local: Mutex<Local>,
+    input: ChaincodeInput,
+    /// Decoded when first asked for.
+    proposal: Proposal,
+}
+
+impl TxState {
+    /// The state of a stub for a transaction with this input and proposal.
+    pub(crate) fn new(input: ChaincodeInput, proposal: Option<SignedProposal>) -> Self {
+        TxState {
+            turn: futures_util::lock::Mutex::new(()),
+            finished: AtomicBool::new(false),
+            local: Mutex::new(Local::default()),
+            input,
+            proposal: Proposal::new(proposal),
+        }
+    }
+
+    /// The first argument (by convention the function), if any.
+    pub(crate) fn function(&self) -> Option<&Bytes> {
+        self.input.args.first()
+    }
 }
 
 #[derive(Default)]
@@ -91,43 +111,33 @@ impl fmt::Debug for ChaincodeStub {
 }
 
 impl ChaincodeStub {
-    pub(crate) fn new(
-        link: Arc<Link>,
-        running: Arc<Running>,
-        input: ChaincodeInput,
-        proposal: Option<SignedProposal>,
-    ) -> Self {
-        ChaincodeStub {
-            tx: Arc::new(Transaction {
-                link,
-                running,
-                input,
-                proposal: Proposal::new(proposal),
-                turn: futures_util::lock::Mutex::new(()),
-                local: Mutex::new(Local::default()),
-                finished: AtomicBool::new(false),
-            }),
-        }
+    /// The stub of a running transaction (whose state it keeps, see [`TxState`]).
+    pub(crate) fn new(running: Arc<Running>) -> Self {
+        ChaincodeStub { tx: running }
+    }
+
+    fn state(&self) -> &TxState {
+        self.tx.stub()
     }
 
     /// Why the proposal did not decode, if a field of it was asked for and
     /// it did not: the transaction then fails (see `proposal.rs`).
     pub(crate) fn proposal_error(&self) -> Option<&str> {
-        self.tx.proposal.error()
+        self.state().proposal.error()
     }
 
     fn local(&self) -> MutexGuard<'_, Local> {
-        self.tx.local.lock().unwrap_or_else(|e| e.into_inner())
+        self.state().local.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Marks the transaction finished and takes its event.
     pub(crate) fn finish(&self) -> Option<Box<ChaincodeEvent>> {
-        self.tx.finished.store(true, Ordering::Release);
+        self.state().finished.store(true, Ordering::Release);
         self.local().event.take()
     }
 
     pub(crate) fn defer_close(&self, id: String) {
-        if !self.tx.finished.load(Ordering::Acquire) {
+        if !self.state().finished.load(Ordering::Acquire) {
             self.local().dropped_iterators.push(id);
         }
     }
@@ -135,7 +145,7 @@ impl ChaincodeStub {
     /// Sends one request and waits for its reply, after any earlier call of
     /// this transaction has finished.
     pub(crate) async fn call(&self, ty: MessageType, payload: Bytes) -> Result<Bytes> {
-        let tx = &*self.tx;
+        let tx = self.state();
         if tx.finished.load(Ordering::Acquire) {
             return Err(Error::TransactionFinished {
                 txid: self.tx_id().to_owned(),
@@ -161,21 +171,20 @@ impl ChaincodeStub {
     }
 
     /// Sends one request now and waits for its reply (no extra future
-    /// around the link's: see [`Link::request`]).
+    /// around the link's: see `Link::request`).
     fn exchange(
         &self,
         ty: MessageType,
         payload: Bytes,
     ) -> impl Future<Output = Result<Bytes>> + Send + '_ {
-        let tx = &*self.tx;
-        tx.link.request(&tx.running, ty, payload)
+        self.tx.link().request(&self.tx, ty, payload)
     }
 
     // ----- input and proposal -----
 
     /// The raw arguments (`ChaincodeInput.args`); by convention the first is the function name.
     pub fn args(&self) -> &[Bytes] {
-        &self.tx.input.args
+        &self.state().input.args
     }
 
     /// The arguments as strings (invalid UTF-8 replaced by U+FFFD).
@@ -204,17 +213,17 @@ impl ChaincodeStub {
 
     /// Whether the peer sent this transaction as INIT (`ChaincodeInput.is_init`).
     pub fn is_init(&self) -> bool {
-        self.tx.input.is_init
+        self.state().input.is_init
     }
 
     /// The transaction id.
     pub fn tx_id(&self) -> &str {
-        self.tx.running.txid()
+        self.tx.txid()
     }
 
     /// The channel the transaction runs on.
     pub fn channel_id(&self) -> &str {
-        self.tx.running.channel()
+        self.tx.channel()
     }
 
     /// The proposal's creator: an encoded `msp.SerializedIdentity`; empty without a proposal.
@@ -224,37 +233,37 @@ impl ChaincodeStub {
     /// peer never sends such a proposal), they return empty values and the
     /// transaction fails with the Go shim's error when it returns.
     pub fn creator(&self) -> &Bytes {
-        &self.tx.proposal.fields().creator
+        &self.state().proposal.fields().creator
     }
 
     /// The proposal's transient data (never written to the ledger).
     pub fn transient(&self) -> &HashMap<String, Bytes> {
-        &self.tx.proposal.fields().transient
+        &self.state().proposal.fields().transient
     }
 
     /// SHA-256 of nonce, creator and epoch (32 raw bytes, as Go and Java; Node gives hex).
     pub fn binding(&self) -> &Bytes {
-        self.tx.proposal.binding()
+        self.state().proposal.binding()
     }
 
     /// Decorations added by the peer's proposal decorators.
     pub fn decorations(&self) -> &HashMap<String, Bytes> {
-        &self.tx.input.decorations
+        &self.state().input.decorations
     }
 
     /// The signed proposal, when the peer sent one.
     pub fn signed_proposal(&self) -> Option<&SignedProposal> {
-        self.tx.proposal.signed()
+        self.state().proposal.signed()
     }
 
     /// The client's timestamp from the proposal's channel header (the same on every endorser).
     pub fn tx_timestamp(&self) -> Option<prost_types::Timestamp> {
-        self.tx.proposal.fields().timestamp
+        self.state().proposal.fields().timestamp
     }
 
     /// What the peer offered in READY (write batches, multi-get).
     pub fn peer_params(&self) -> PeerParams {
-        self.tx.link.params()
+        self.tx.link().params()
     }
 
     // ----- events -----
