@@ -309,8 +309,7 @@ mod tests {
                 )
                 .ok()
                 .unwrap();
-            let running = Arc::clone(in_flight.running());
-            let transaction = crate::session::CutOff::new(running, async move { log() });
+            let transaction = crate::session::CutOff::new(in_flight, async move { log() });
             futures_util::FutureExt::now_or_never(transaction).unwrap();
             tracing::error!("after the transaction");
         };

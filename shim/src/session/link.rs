@@ -500,11 +500,6 @@ pub(crate) struct InFlight {
 }
 
 impl InFlight {
-    /// The link it runs on.
-    pub(crate) fn link(&self) -> &Link {
-        &self.running.link
-    }
-
     /// The transaction.
     pub(crate) fn running(&self) -> &Arc<Running> {
         &self.running
@@ -549,22 +544,25 @@ impl Drop for Restore {
 pin_project_lite::pin_project! {
     /// A transaction's future that a drain's cut-off ([`Running::abort`])
     /// ends early, whether it runs as a task of its own or inside its
-    /// session's task: the same for both, unlike a task's abort handle.
+    /// session's task: the same for both, unlike a task's abort handle. It
+    /// owns the transaction's [`InFlight`]: once it ends or is dropped, after
+    /// the future inside it, the transaction counts as reported.
     ///
     /// While it is polled, the transaction is this thread's current one
     /// ([`current`]). Setting that costs two thread-local accesses per
     /// poll; a `tracing` span entered per poll, with its fields formatted
     /// when it is created, cost about a tenth of a transfer's instructions.
     pub(crate) struct CutOff<F> {
-        running: Arc<Running>,
+        // Dropped first: the transaction's future, then its registration.
         #[pin]
         inner: F,
+        in_flight: InFlight,
     }
 }
 
 impl<F> CutOff<F> {
-    pub(crate) fn new(running: Arc<Running>, inner: F) -> Self {
-        CutOff { running, inner }
+    pub(crate) fn new(in_flight: InFlight, inner: F) -> Self {
+        CutOff { inner, in_flight }
     }
 }
 
@@ -573,12 +571,13 @@ impl<F: Future<Output = ()>> Future for CutOff<F> {
 
     fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
         let this = self.project();
-        this.running.cut_waker.register(cx.waker());
-        if this.running.cut.load(Ordering::Acquire) {
+        let running = &this.in_flight.running;
+        running.cut_waker.register(cx.waker());
+        if running.cut.load(Ordering::Acquire) {
             return Poll::Ready(());
         }
         let previous = CURRENT
-            .try_with(|current| current.replace(Some(Arc::clone(this.running))))
+            .try_with(|current| current.replace(Some(Arc::clone(running))))
             .ok()
             .flatten();
         let _restore = Restore(previous);

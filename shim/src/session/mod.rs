@@ -60,10 +60,10 @@ use crate::stub::{ChaincodeStub, TxState};
 pub(crate) use drain::Drain;
 pub(crate) use drain::FunctionName;
 pub(crate) use link::CutOff;
+use link::Refused;
 #[cfg(feature = "runtime")]
 pub(crate) use link::current as current_transaction;
 pub(crate) use link::{END_OF_STREAM, Link, Running};
-use link::{InFlight, Refused};
 
 /// The messages a session sends to the peer, in order. The stream ends when
 /// the session ends (after any message it queued last, such as an ERROR),
@@ -419,10 +419,9 @@ impl<C: Chaincode> Session<C> {
             Ok(in_flight) => in_flight,
             Err(refused) => return Some(refuse(&msg, refused)),
         };
-        let running = Arc::clone(in_flight.running());
-        let stub = ChaincodeStub::new(Arc::clone(&running));
+        let stub = ChaincodeStub::new(Arc::clone(in_flight.running()));
         let chaincode = Arc::clone(&self.chaincode);
-        let transaction = CutOff::new(running, execute(chaincode, stub, is_init, in_flight));
+        let transaction = CutOff::new(in_flight, execute(chaincode, stub, is_init));
         match &mut self.local {
             Some(local) => local.push(Box::pin(transaction)),
             None => drop(tokio::spawn(transaction)),
@@ -581,19 +580,14 @@ fn peer_went_away(status: &tonic::Status) -> bool {
 pub(crate) const TRANSACTION_SPAN_TARGET: &str = "fabric_chaincode_shim::session";
 
 /// Runs one transaction to completion and reports it to the peer, in a
-/// `transaction` span naming it. `in_flight` is released (the transaction
-/// counts as reported) when this ends.
+/// `transaction` span naming it.
 ///
 /// Everything else the transaction needs is in its stub, built before it
 /// starts: this future, moved into its box once and touched by each of its
-/// polls, keeps little besides the contract's own future.
-async fn execute<C: Chaincode>(
-    chaincode: Arc<C>,
-    stub: ChaincodeStub,
-    is_init: bool,
-    in_flight: InFlight,
-) {
-    let (link, running) = (in_flight.link(), in_flight.running());
+/// polls, keeps little besides the contract's own future. Its [`CutOff`]
+/// wrapper counts it as reported when it ends.
+async fn execute<C: Chaincode>(chaincode: Arc<C>, stub: ChaincodeStub, is_init: bool) {
+    let running = stub.running();
     let span = tracing::info_span!(
         target: TRANSACTION_SPAN_TARGET,
         "transaction",
@@ -602,14 +596,13 @@ async fn execute<C: Chaincode>(
         function = %FunctionName(stub.args().first())
     );
     async {
-        let report = transact(&*chaincode, &stub, is_init, link, running).await;
-        if link.send(report).await.is_err() {
+        let report = transact(&*chaincode, &stub, is_init).await;
+        if running.link().send(report).await.is_err() {
             tracing::warn!("could not report the transaction: the peer is gone");
         }
     }
     .instrument(span)
     .await;
-    drop(in_flight);
 }
 
 /// Runs the contract and returns the transaction's report: COMPLETED with
@@ -618,8 +611,6 @@ async fn transact<C: Chaincode>(
     chaincode: &C,
     stub: &ChaincodeStub,
     is_init: bool,
-    link: &Link,
-    running: &Running,
 ) -> ChaincodeFrame {
     let run = async {
         if is_init {
@@ -633,25 +624,22 @@ async fn transact<C: Chaincode>(
         Err(panic) => panicked(&*panic),
     };
 
+    let running = stub.running();
     // A proposal that did not decode when the contract asked for it fails
     // the transaction, with the Go shim's message (which fails it before it
     // runs: ours decodes the proposal only when asked, see `stub/proposal.rs`).
     if let Some(e) = stub.proposal_error() {
-        return failure(
-            link,
-            running,
-            format!("failed to create new ChaincodeStub: {e}"),
-        );
+        return failure(running, format!("failed to create new ChaincodeStub: {e}"));
     }
     // Writes still buffered in a write batch go out before COMPLETED. Boxed:
     // few transactions have a batch, and the future of each stays smaller.
     if stub.has_write_batch()
         && let Err(e) = Box::pin(stub.finish_write_batch()).await
     {
-        return failure(link, running, format!("failed send batch: {e}"));
+        return failure(running, format!("failed send batch: {e}"));
     }
     let event = stub.finish();
-    link.end(running);
+    running.link().end(running);
     let mut completed = running.frame(MessageType::Completed, encode_outgoing(&response));
     completed.chaincode_event = event;
     completed
@@ -660,9 +648,9 @@ async fn transact<C: Chaincode>(
 /// The ERROR that ends a transaction (a shim failure, not an application error).
 #[cold]
 #[inline(never)]
-fn failure(link: &Link, running: &Running, text: String) -> ChaincodeFrame {
+fn failure(running: &Running, text: String) -> ChaincodeFrame {
     tracing::error!("{text}");
-    link.end(running);
+    running.link().end(running);
     running.frame(MessageType::Error, text.into())
 }
 

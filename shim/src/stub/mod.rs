@@ -116,6 +116,11 @@ impl ChaincodeStub {
         ChaincodeStub { tx: running }
     }
 
+    /// The transaction this stub belongs to.
+    pub(crate) fn running(&self) -> &Running {
+        &self.tx
+    }
+
     fn state(&self) -> &TxState {
         self.tx.stub()
     }
@@ -144,20 +149,42 @@ impl ChaincodeStub {
 
     /// Sends one request and waits for its reply, after any earlier call of
     /// this transaction has finished.
-    pub(crate) async fn call(&self, ty: MessageType, payload: Bytes) -> Result<Bytes> {
+    ///
+    /// Nothing happens until the future is first polled: then it takes the
+    /// transaction's turn, sends the request (after closing the iterators
+    /// dropped since the last call) and waits for the reply, holding the
+    /// turn until the reply has arrived or the future is dropped.
+    /// Combinators rather than an `async fn`, whose state would keep the
+    /// payload twice and every local beside the request's future: this
+    /// future is nested in every ledger call of every transaction.
+    pub(crate) fn call(
+        &self,
+        ty: MessageType,
+        payload: Bytes,
+    ) -> impl Future<Output = Result<Bytes>> + Send + '_ {
         let tx = self.state();
         if tx.finished.load(Ordering::Acquire) {
-            return Err(Error::TransactionFinished {
+            return Either::Left(std::future::ready(Err(Error::TransactionFinished {
                 txid: self.tx_id().to_owned(),
-            });
+            })));
         }
-        let _turn = tx.turn.lock().await;
-        let dropped = std::mem::take(&mut self.local().dropped_iterators);
-        if !dropped.is_empty() {
-            // Boxed: rare, and every call's future stays smaller.
-            Box::pin(self.close_iterators(dropped)).await;
-        }
-        self.exchange(ty, payload).await
+        Either::Right(tx.turn.lock().then(move |turn| {
+            let dropped = std::mem::take(&mut self.local().dropped_iterators);
+            if dropped.is_empty() {
+                Either::Left(self.exchange(ty, payload).map(move |reply| {
+                    drop(turn);
+                    reply
+                }))
+            } else {
+                // Boxed: rare, and every call's future stays smaller.
+                Either::Right(Box::pin(async move {
+                    self.close_iterators(dropped).await;
+                    let reply = self.exchange(ty, payload).await;
+                    drop(turn);
+                    reply
+                }))
+            }
+        }))
     }
 
     /// Closes iterators that were dropped before their end.
