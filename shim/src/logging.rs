@@ -309,7 +309,8 @@ mod tests {
                 )
                 .ok()
                 .unwrap();
-            let transaction = crate::session::CutOff::new(in_flight, async move { log() });
+            let transaction =
+                crate::session::CutOff::new(in_flight, tracing::Span::none(), async move { log() });
             futures_util::FutureExt::now_or_never(transaction).unwrap();
             tracing::error!("after the transaction");
         };

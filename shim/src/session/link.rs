@@ -549,20 +549,29 @@ pin_project_lite::pin_project! {
     /// the future inside it, the transaction counts as reported.
     ///
     /// While it is polled, the transaction is this thread's current one
-    /// ([`current`]). Setting that costs two thread-local accesses per
-    /// poll; a `tracing` span entered per poll, with its fields formatted
-    /// when it is created, cost about a tenth of a transfer's instructions.
+    /// ([`current`]) and its `transaction` span is entered. Setting the
+    /// current transaction costs two thread-local accesses per poll; the
+    /// span, created when the transaction arrives, is disabled unless a
+    /// subscriber wants it. Both live here rather than in wrappers of their
+    /// own: each level of nesting in a transaction's future keeps its state
+    /// at its own place in the future's box, and every poll of a
+    /// transaction touches each of those cache lines (`bench/ANALYSIS.md` §7).
     pub(crate) struct CutOff<F> {
         // Dropped first: the transaction's future, then its registration.
         #[pin]
         inner: F,
         in_flight: InFlight,
+        span: tracing::Span,
     }
 }
 
 impl<F> CutOff<F> {
-    pub(crate) fn new(in_flight: InFlight, inner: F) -> Self {
-        CutOff { inner, in_flight }
+    pub(crate) fn new(in_flight: InFlight, span: tracing::Span, inner: F) -> Self {
+        CutOff {
+            inner,
+            in_flight,
+            span,
+        }
     }
 }
 
@@ -581,6 +590,7 @@ impl<F: Future<Output = ()>> Future for CutOff<F> {
             .ok()
             .flatten();
         let _restore = Restore(previous);
+        let _entered = this.span.enter();
         this.inner.poll(cx)
     }
 }

@@ -45,10 +45,10 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use futures_util::future::Either;
 use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt, Stream, StreamExt};
 use tokio::sync::mpsc;
-use tracing::Instrument;
 
 use crate::chaincode::{Chaincode, ERROR, Response};
 use crate::error::{Error, Result};
@@ -419,9 +419,17 @@ impl<C: Chaincode> Session<C> {
             Ok(in_flight) => in_flight,
             Err(refused) => return Some(refuse(&msg, refused)),
         };
-        let stub = ChaincodeStub::new(Arc::clone(in_flight.running()));
+        let running = in_flight.running();
+        let span = tracing::info_span!(
+            target: TRANSACTION_SPAN_TARGET,
+            "transaction",
+            txid = %running.txid(),
+            channel = %running.channel(),
+            function = %FunctionName(running.function())
+        );
+        let stub = ChaincodeStub::new(Arc::clone(running));
         let chaincode = Arc::clone(&self.chaincode);
-        let transaction = CutOff::new(in_flight, execute(chaincode, stub, is_init));
+        let transaction = CutOff::new(in_flight, span, execute(chaincode, stub, is_init));
         match &mut self.local {
             Some(local) => local.push(Box::pin(transaction)),
             None => drop(tokio::spawn(transaction)),
@@ -579,51 +587,40 @@ fn peer_went_away(status: &tonic::Status) -> bool {
 /// The target of the `transaction` span (this module's path).
 pub(crate) const TRANSACTION_SPAN_TARGET: &str = "fabric_chaincode_shim::session";
 
-/// Runs one transaction to completion and reports it to the peer, in a
-/// `transaction` span naming it.
+/// Runs one transaction to completion and reports it to the peer: COMPLETED
+/// with the contract's response and event, or ERROR when the shim fails the
+/// transaction.
 ///
 /// Everything else the transaction needs is in its stub, built before it
-/// starts: this future, moved into its box once and touched by each of its
-/// polls, keeps little besides the contract's own future. Its [`CutOff`]
-/// wrapper counts it as reported when it ends.
+/// starts, and its [`CutOff`] wrapper enters its span, makes it the current
+/// one and counts it as reported when it ends. One `async fn` around the
+/// contract's future rather than several nested ones: each level of nesting
+/// keeps its state at its own place in the transaction's box, which every
+/// poll touches.
 async fn execute<C: Chaincode>(chaincode: Arc<C>, stub: ChaincodeStub, is_init: bool) {
-    let running = stub.running();
-    let span = tracing::info_span!(
-        target: TRANSACTION_SPAN_TARGET,
-        "transaction",
-        txid = %running.txid(),
-        channel = %running.channel(),
-        function = %FunctionName(stub.args().first())
-    );
-    async {
-        let report = transact(&*chaincode, &stub, is_init).await;
-        if running.link().send(report).await.is_err() {
-            tracing::warn!("could not report the transaction: the peer is gone");
-        }
-    }
-    .instrument(span)
-    .await;
-}
-
-/// Runs the contract and returns the transaction's report: COMPLETED with
-/// its response and event, or ERROR when the shim fails the transaction.
-async fn transact<C: Chaincode>(
-    chaincode: &C,
-    stub: &ChaincodeStub,
-    is_init: bool,
-) -> ChaincodeFrame {
-    let run = async {
-        if is_init {
-            chaincode.init(stub).await
-        } else {
-            chaincode.invoke(stub).await
-        }
+    let run = if is_init {
+        Either::Left(chaincode.init(&stub))
+    } else {
+        Either::Right(chaincode.invoke(&stub))
     };
     let response = match AssertUnwindSafe(run).catch_unwind().await {
         Ok(response) => response,
         Err(panic) => panicked(&*panic),
     };
+    let report = if stub.has_write_batch() {
+        // Boxed: few transactions have a batch, and the future of each
+        // stays smaller.
+        Box::pin(report_after_batch(&stub, response)).await
+    } else {
+        report(&stub, response)
+    };
+    if stub.running().link().send(report).await.is_err() {
+        tracing::warn!("could not report the transaction: the peer is gone");
+    }
+}
 
+/// The report of a transaction whose contract returned `response`.
+fn report(stub: &ChaincodeStub, response: Response) -> ChaincodeFrame {
     let running = stub.running();
     // A proposal that did not decode when the contract asked for it fails
     // the transaction, with the Go shim's message (which fails it before it
@@ -631,18 +628,26 @@ async fn transact<C: Chaincode>(
     if let Some(e) = stub.proposal_error() {
         return failure(running, format!("failed to create new ChaincodeStub: {e}"));
     }
-    // Writes still buffered in a write batch go out before COMPLETED. Boxed:
-    // few transactions have a batch, and the future of each stays smaller.
-    if stub.has_write_batch()
-        && let Err(e) = Box::pin(stub.finish_write_batch()).await
-    {
-        return failure(running, format!("failed send batch: {e}"));
-    }
     let event = stub.finish();
     running.link().end(running);
     let mut completed = running.frame(MessageType::Completed, encode_outgoing(&response));
     completed.chaincode_event = event;
     completed
+}
+
+/// [`report`], after the writes still buffered in a write batch have gone
+/// out (they go before COMPLETED).
+async fn report_after_batch(stub: &ChaincodeStub, response: Response) -> ChaincodeFrame {
+    if let Some(e) = stub.proposal_error() {
+        return failure(
+            stub.running(),
+            format!("failed to create new ChaincodeStub: {e}"),
+        );
+    }
+    if let Err(e) = stub.finish_write_batch().await {
+        return failure(stub.running(), format!("failed send batch: {e}"));
+    }
+    report(stub, response)
 }
 
 /// The ERROR that ends a transaction (a shim failure, not an application error).
