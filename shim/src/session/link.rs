@@ -51,8 +51,9 @@ pub(crate) struct Link {
 /// A transaction from its arrival until it is reported to the peer, and
 /// its stub's state: what its stub, its reply routing and its cut-off share.
 ///
-/// Laid out in declaration order, what every request and reply touches
-/// first, so that it shares as few cache lines as possible.
+/// Laid out in declaration order: first what every request and every poll
+/// touches (reply slot, cut-off flag and waker, link, ids), then the stub's
+/// state and the key that reply routing compares.
 #[repr(C)]
 pub(crate) struct Running {
     reply: Mutex<Reply>,

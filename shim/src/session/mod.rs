@@ -636,15 +636,12 @@ fn report(stub: &ChaincodeStub, response: Response) -> ChaincodeFrame {
 }
 
 /// [`report`], after the writes still buffered in a write batch have gone
-/// out (they go before COMPLETED).
+/// out (they go before COMPLETED; not when the proposal failed, which
+/// [`report`] reports).
 async fn report_after_batch(stub: &ChaincodeStub, response: Response) -> ChaincodeFrame {
-    if let Some(e) = stub.proposal_error() {
-        return failure(
-            stub.running(),
-            format!("failed to create new ChaincodeStub: {e}"),
-        );
-    }
-    if let Err(e) = stub.finish_write_batch().await {
+    if stub.proposal_error().is_none()
+        && let Err(e) = stub.finish_write_batch().await
+    {
         return failure(stub.running(), format!("failed send batch: {e}"));
     }
     report(stub, response)
