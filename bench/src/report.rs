@@ -404,7 +404,9 @@ pub fn markdown(
          is checked to have applied exactly once. Every chaincode gets the logging settings a peer passes \
          to the chaincodes it launches (`CORE_CHAINCODE_LOGGING_LEVEL=info`, `CORE_CHAINCODE_LOGGING_SHIM=warning`), \
          under which the Node shim writes a log line per transaction (at `warning`, without them, it measured \
-         the same: see Analysis). Figures are medians of {} runs; CPU is the chaincode process's \
+         the same: see Analysis). Figures are medians of {} runs; within a run each concurrency visits \
+         every chaincode in turn (the order rotating between runs), so that the points a ratio compares \
+         are measured seconds apart. CPU is the chaincode process's \
          utime+stime from `/proc/<pid>/stat` over the measured transactions; RSS is `VmRSS` (idle: after \
          READY, before any load; loaded: at the end of the load) and `VmHWM` (peak). N: {}. Driver and \
          chaincode share the 2 cores; before each point the benchmark waits (up to 30 s) for other \

@@ -970,13 +970,19 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    // points[subject][c] = runs; runs are interleaved across subjects so that
-    // drift of the machine spreads over all of them.
+    // points[subject][c] = runs. Within a run, each concurrency visits every
+    // chaincode in turn, starting one further along the list each run: the
+    // points whose ratios the targets take (a chaincode against the
+    // ping-pong at the same C) are measured seconds apart rather than
+    // minutes, so that a slow spell of a shared machine falls on both sides
+    // of a ratio, and no chaincode always follows the same one.
     let mut points: Vec<Vec<Vec<Point>>> = vec![vec![Vec::new(); concurrency.len()]; list.len()];
     let mut errors: Vec<Vec<String>> = vec![Vec::new(); list.len()];
     for run in 0..options.runs {
-        for (si, subject) in list.iter().enumerate() {
-            for (ci, &c) in concurrency.iter().enumerate() {
+        for (ci, &c) in concurrency.iter().enumerate() {
+            for k in 0..list.len() {
+                let si = (k + run) % list.len();
+                let subject = &list[si];
                 let log = log_dir.join(format!("{}.log", subject.label));
                 settle(&runtime, started, &options);
                 let result = runtime.block_on(measure(subject, c, &proposal, &log));
