@@ -34,8 +34,12 @@ fn subject(program: &str, function: &str) -> Subject {
     }
 }
 
+/// The chaincodes' output, kept for a failing test to be read, in the
+/// scratch directory cargo gives integration tests (under `target/`) rather
+/// than the system's temporary directory.
 fn log() -> PathBuf {
-    std::env::temp_dir().join(format!("fabric-bench-test-{}.log", std::process::id()))
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("fabric-bench-test-{}.log", std::process::id()))
 }
 
 #[tokio::test(flavor = "current_thread")]

@@ -5,11 +5,12 @@ use std::path::{Path, PathBuf};
 
 use fabric_package::{Connection, ConnectionTls, binary, ccaas};
 
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("fabric-package-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A scratch directory, removed when the test ends.
+fn temp(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("fabric-package-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 /// The entries of a tar.gz: (name, mode, bytes), in archive order.
@@ -46,13 +47,14 @@ fn meta_inf(dir: &Path) -> PathBuf {
 
 #[test]
 fn ccaas_package_without_tls() {
-    let dir = temp("plain");
+    let tmp = temp("plain");
+    let dir = tmp.path();
     let connection = Connection {
         address: "basic-cc:9999".into(),
         dial_timeout: "10s".into(),
         tls: None,
     };
-    let package = ccaas(&dir, "basic_1.0", &connection, None).unwrap();
+    let package = ccaas(dir, "basic_1.0", &connection, None).unwrap();
     assert_eq!(package.path, dir.join("basic_1.0.tar.gz"));
     let outer = entries(&std::fs::read(&package.path).unwrap());
     assert_eq!(
@@ -75,13 +77,14 @@ fn ccaas_package_without_tls() {
     assert_eq!(label, "basic_1.0");
     assert_eq!(hash.len(), 64);
     // Reproducible: the same content gives the same id.
-    let again = ccaas(&temp("plain-again"), "basic_1.0", &connection, None).unwrap();
+    let again = ccaas(temp("plain-again").path(), "basic_1.0", &connection, None).unwrap();
     assert_eq!(again.package_id, package.package_id);
 }
 
 #[test]
 fn ccaas_package_with_mutual_tls_and_indexes() {
-    let dir = temp("tls");
+    let tmp = temp("tls");
+    let dir = tmp.path();
     let connection = Connection {
         address: "basic-cc:9999".into(),
         dial_timeout: "3s".into(),
@@ -90,7 +93,7 @@ fn ccaas_package_with_mutual_tls_and_indexes() {
             client: Some(("KEY".into(), "CERT".into())),
         }),
     };
-    let package = ccaas(&dir, "basic_2.0", &connection, Some(&meta_inf(&dir))).unwrap();
+    let package = ccaas(dir, "basic_2.0", &connection, Some(&meta_inf(dir))).unwrap();
     let outer = entries(&std::fs::read(&package.path).unwrap());
     let code = entries(&outer[0].2);
     assert_eq!(
@@ -116,10 +119,11 @@ fn ccaas_package_with_mutual_tls_and_indexes() {
 
 #[test]
 fn binary_package_holds_an_executable() {
-    let dir = temp("binary");
+    let tmp = temp("binary");
+    let dir = tmp.path();
     let exe = dir.join("cc");
     std::fs::write(&exe, b"\x7fELF fake").unwrap();
-    let package = binary(&dir.join("out"), "basic_1.0", &exe, Some(&meta_inf(&dir))).unwrap();
+    let package = binary(&dir.join("out"), "basic_1.0", &exe, Some(&meta_inf(dir))).unwrap();
     let outer = entries(&std::fs::read(&package.path).unwrap());
     assert_eq!(
         json(&outer[1].2),
@@ -135,18 +139,19 @@ fn binary_package_holds_an_executable() {
 
 #[test]
 fn bad_labels_and_missing_files_are_clear_errors() {
-    let dir = temp("errors");
+    let tmp = temp("errors");
+    let dir = tmp.path();
     let connection = Connection {
         address: "a:1".into(),
         dial_timeout: "3s".into(),
         tls: None,
     };
-    let err = ccaas(&dir, "bad label", &connection, None).unwrap_err();
+    let err = ccaas(dir, "bad label", &connection, None).unwrap_err();
     assert_eq!(
         err.to_string(),
         "invalid label \"bad label\": use letters, digits and _ . + - only"
     );
-    let err = binary(&dir, "ok", Path::new("/nonexistent/cc"), None).unwrap_err();
+    let err = binary(dir, "ok", Path::new("/nonexistent/cc"), None).unwrap_err();
     assert!(
         err.to_string().starts_with("cannot read /nonexistent/cc"),
         "{err}"
@@ -161,7 +166,8 @@ fn builder(script: &str) -> PathBuf {
 
 #[test]
 fn the_external_builder_detects_builds_and_releases() {
-    let dir = temp("builder");
+    let tmp = temp("builder");
+    let dir = tmp.path();
     let source = dir.join("src");
     let metadata = dir.join("meta");
     let build = dir.join("build");
